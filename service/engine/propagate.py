@@ -1,0 +1,144 @@
+"""Forward pass and backprop of one training step, for a batch of exercises at once.
+
+One function serves the reference solution and the grader's recomputations: with no student
+values it is the plain training step; with ``given`` values it recomputes each step from the
+values a student gave for its direct inputs (error carried forward). Each quantity is settled
+in turn: ``computed`` is what the local operation gives from the settled inputs, ``settled`` is
+the value later steps build on (the student's where given, else the fallback or the computed).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any
+
+from . import ops
+from .activations import ACTIVATIONS
+from .architecture import Architecture
+
+Array = Any
+BlockId = tuple[str, int | None]  # ("z", 2), ("e", None), ...
+
+
+@dataclass
+class NetworkBatch:
+    """B exercises of one architecture, stacked on a leading axis, on one device."""
+
+    architecture: Architecture
+    inputs: Array  # (B, n)
+    weights: list[Array]  # layer L at [L-1]: (B, units, columns)
+    target: Array | None  # (B, K)
+    learning_rate: Array | None  # (B,)
+
+    @property
+    def size(self) -> int:
+        return int(self.inputs.shape[0])
+
+    def repeat(self, times: int, *, xp: ModuleType) -> NetworkBatch:
+        """The batch stacked ``times`` over (variants of one recomputation ride one pass)."""
+
+        def tile(array: Array | None) -> Array | None:
+            if array is None:
+                return None
+            return xp.concatenate([array] * times, axis=0)
+
+        return NetworkBatch(
+            self.architecture,
+            tile(self.inputs),
+            [tile(w) for w in self.weights],
+            tile(self.target),
+            tile(self.learning_rate),
+        )
+
+
+@dataclass
+class Given:
+    """Values given in place of computed ones (a student's answers), per block, with a mask.
+
+    ``fallback`` (optional) holds the values used where a student gave none; without it the
+    computed value is used. ``from_output`` (B,) bool chooses, per row, whether f'(z) is read
+    from the settled output a (True) or from the settled weighted sum z (False).
+    """
+
+    values: dict[BlockId, Array]
+    mask: dict[BlockId, Array]
+    fallback: dict[BlockId, Array] | None = None
+    from_output: Array | None = None
+
+
+@dataclass
+class Trace:
+    """Every quantity of a training step, per block: (B,) + the block's shape."""
+
+    computed: dict[BlockId, Array]
+    settled: dict[BlockId, Array]
+
+
+class _Settler:
+    def __init__(self, given: Given | None, xp: ModuleType):
+        self.given, self.xp = given, xp
+        self.computed: dict[BlockId, Array] = {}
+        self.settled: dict[BlockId, Array] = {}
+
+    def __call__(self, block: BlockId, value: Array) -> Array:
+        self.computed[block] = value
+        given = self.given
+        if given is not None and block in given.mask:
+            otherwise = value if given.fallback is None else given.fallback[block]
+            value = self.xp.where(given.mask[block], given.values[block], otherwise)
+        self.settled[block] = value
+        return value
+
+    def derivative(self, number: int, activation_name: str) -> Array:
+        """f'(z) of layer ``number``, from z or, on rows that ask for it, from a."""
+        activation, xp = ACTIVATIONS[activation_name], self.xp
+        from_z = activation.derivative(self.settled[("z", number)], xp=xp)
+        from_output = self.given.from_output if self.given is not None else None
+        if from_output is None:
+            return from_z
+        from_a = activation.derivative_from_output(self.settled[("a", number)], xp=xp)
+        return xp.where(from_output[:, None], from_a, from_z)
+
+
+def propagate(batch: NetworkBatch, *, xp: ModuleType, given: Given | None = None) -> Trace:
+    """Run the forward pass and, when the batch has targets, backprop and the weight update."""
+    architecture, settle = batch.architecture, _Settler(given, xp)
+    layer_inputs = []
+    output = batch.inputs
+    for number, (layer, weights) in enumerate(zip(architecture.layers, batch.weights), start=1):
+        inputs = ops.layer_input(output, bias=layer.bias, xp=xp)
+        layer_inputs.append(inputs)
+        weighted_sum = settle(("z", number), ops.weighted_sum(weights, inputs, xp=xp))
+        output = settle(("a", number), ACTIVATIONS[layer.activation].value(weighted_sum, xp=xp))
+    if not architecture.trained:
+        return Trace(settle.computed, settle.settled)
+
+    error = settle(("e", None), ops.output_error(batch.target, output, xp=xp))
+    settle(("loss", None), ops.squared_error(error, xp=xp))
+    top = architecture.depth
+    local_gradient = settle(
+        ("delta", top),
+        ops.output_local_gradient(error, settle.derivative(top, architecture.layers[-1].activation), xp=xp),
+    )
+    for number in range(top - 1, 0, -1):
+        upper = architecture.layer(number + 1)
+        local_gradient = settle(
+            ("delta", number),
+            ops.hidden_local_gradient(
+                settle.derivative(number, architecture.layer(number).activation),
+                local_gradient,
+                batch.weights[number],
+                bias=upper.bias,
+                xp=xp,
+            ),
+        )
+    for number in range(top, 0, -1):
+        change = settle(
+            ("dw", number),
+            ops.weight_change(
+                batch.learning_rate, settle.settled[("delta", number)], layer_inputs[number - 1], xp=xp
+            ),
+        )
+        settle(("w_new", number), ops.new_weight(batch.weights[number - 1], change, xp=xp))
+    return Trace(settle.computed, settle.settled)
