@@ -1,0 +1,34 @@
+"""Backprop Grader: a REST service that grades forward-pass and backprop exercises step by step.
+
+``create_app`` is the app factory; ``gunicorn 'service:create_app()'`` serves it. Flask and the
+database layer are imported inside it, so ``import service.engine`` (the CLI, the grader) stays light.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app from the environment, with ``config`` (a test's, say) laid on top.
+
+    The engine backend is chosen here, so a forced GPU backend that cannot run fails at start-up.
+    """
+    from flask import Flask  # noqa: PLC0415 - see the module docstring
+
+    from service import api  # noqa: PLC0415
+    from service.config import API_SETTINGS, config_from_environment  # noqa: PLC0415
+    from service.engine import select_backend, use_backend  # noqa: PLC0415
+
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_mapping(API_SETTINGS)
+    app.config.from_mapping(config_from_environment(app.instance_path))
+    app.config.from_mapping(config or {})
+    app.json.sort_keys = False  # step keys keep their computation order
+    use_backend(select_backend(app.config["GRADER_ENGINE"]))
+    api.init_app(app)
+    return app

@@ -37,10 +37,13 @@ class Activation:
         return self._derivative_from_output(output, xp)
 
 
+_SIGMOID_FLOOR = -708.0
+
+
 def _sigmoid(z: Array, xp: ModuleType) -> Array:
-    # a = 1 / (1 + e^-z); written with exp of a non-positive number so large |z| cannot overflow
-    exp_neg_abs = xp.exp(-xp.abs(z))
-    return xp.where(z >= 0, 1.0 / (1.0 + exp_neg_abs), exp_neg_abs / (1.0 + exp_neg_abs))
+    # a = 1 / (1 + e^-z). Below z = -708, e^-z would overflow; there a < 3.3e-308 and the
+    # clipped value differs from the true one by less than the smallest normal float.
+    return 1.0 / (1.0 + xp.exp(-xp.maximum(z, _SIGMOID_FLOOR)))
 
 
 def _sigmoid_derivative_from_output(a: Array, xp: ModuleType) -> Array:

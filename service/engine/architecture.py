@@ -117,8 +117,8 @@ class Architecture:
         return {key: column for column, key in enumerate(self.step_keys)}
 
     @cached_property
-    def block_columns(self) -> tuple[tuple[Block, slice], ...]:
-        """Each block with the slice of step-matrix columns it occupies."""
+    def block_rows(self) -> tuple[tuple[Block, slice], ...]:
+        """Each block with the slice of step-matrix rows it occupies."""
         spans, start = [], 0
         for block in self.blocks:
             spans.append((block, slice(start, start + len(block.keys))))

@@ -14,7 +14,7 @@ from types import ModuleType
 from typing import Any
 
 from . import ops
-from .activations import ACTIVATIONS
+from .activations import ACTIVATIONS, Activation
 from .architecture import Architecture
 
 Array = Any
@@ -23,32 +23,32 @@ BlockId = tuple[str, int | None]  # ("z", 2), ("e", None), ...
 
 @dataclass
 class NetworkBatch:
-    """B exercises of one architecture, stacked on a leading axis, on one device."""
+    """B exercises of one architecture, stacked on the last axis, on one device."""
 
     architecture: Architecture
-    inputs: Array  # (B, n)
-    weights: list[Array]  # layer L at [L-1]: (B, units, columns)
-    target: Array | None  # (B, K)
+    inputs: Array  # (n, B)
+    weights: list[Array]  # layer L at [L-1]: (units, columns, B)
+    target: Array | None  # (K, B)
     learning_rate: Array | None  # (B,)
 
     @property
     def size(self) -> int:
-        return int(self.inputs.shape[0])
+        return int(self.inputs.shape[-1])
 
-    def repeat(self, times: int, *, xp: ModuleType) -> NetworkBatch:
-        """The batch stacked ``times`` over (variants of one recomputation ride one pass)."""
+    def broadcast(self, times: int, *, xp: ModuleType) -> NetworkBatch:
+        """A batch of one exercise seen ``times`` over, without copies (stride-0 views)."""
+        if self.size != 1:
+            raise ValueError("only a batch of one exercise can be broadcast")
 
-        def tile(array: Array | None) -> Array | None:
-            if array is None:
-                return None
-            return xp.concatenate([array] * times, axis=0)
+        def spread(array: Array | None) -> Array | None:
+            return None if array is None else xp.broadcast_to(array, array.shape[:-1] + (times,))
 
         return NetworkBatch(
             self.architecture,
-            tile(self.inputs),
-            [tile(w) for w in self.weights],
-            tile(self.target),
-            tile(self.learning_rate),
+            spread(self.inputs),
+            [spread(w) for w in self.weights],
+            spread(self.target),
+            spread(self.learning_rate),
         )
 
 
@@ -56,20 +56,22 @@ class NetworkBatch:
 class Given:
     """Values given in place of computed ones (a student's answers), per block, with a mask.
 
-    ``fallback`` (optional) holds the values used where a student gave none; without it the
-    computed value is used. ``from_output`` (B,) bool chooses, per row, whether f'(z) is read
-    from the settled output a (True) or from the settled weighted sum z (False).
+    Where a student gave no value, a batch column uses ``fallback`` (e.g. the reference) when
+    its ``fallback_columns`` entry is true, else the value computed from the settled inputs
+    (the student's own chain). ``from_output`` (B,) bool chooses, per column, whether f'(z) is
+    read from the settled output a (true) or from the settled weighted sum z (false).
     """
 
     values: dict[BlockId, Array]
     mask: dict[BlockId, Array]
     fallback: dict[BlockId, Array] | None = None
+    fallback_columns: Array | None = None
     from_output: Array | None = None
 
 
 @dataclass
 class Trace:
-    """Every quantity of a training step, per block: (B,) + the block's shape."""
+    """Every quantity of a training step, per block: the block's shape + (B,)."""
 
     computed: dict[BlockId, Array]
     settled: dict[BlockId, Array]
@@ -85,20 +87,37 @@ class _Settler:
         self.computed[block] = value
         given = self.given
         if given is not None and block in given.mask:
-            otherwise = value if given.fallback is None else given.fallback[block]
+            otherwise = value
+            if given.fallback is not None:
+                otherwise = self.xp.where(given.fallback_columns, given.fallback[block], value)
             value = self.xp.where(given.mask[block], given.values[block], otherwise)
         self.settled[block] = value
         return value
 
     def derivative(self, number: int, activation_name: str) -> Array:
-        """f'(z) of layer ``number``, from z or, on rows that ask for it, from a."""
-        activation, xp = ACTIVATIONS[activation_name], self.xp
-        from_z = activation.derivative(self.settled[("z", number)], xp=xp)
-        from_output = self.given.from_output if self.given is not None else None
-        if from_output is None:
-            return from_z
-        from_a = activation.derivative_from_output(self.settled[("a", number)], xp=xp)
-        return xp.where(from_output[:, None], from_a, from_z)
+        """f'(z) of layer ``number``, from z or, on rows that ask for it, from a.
+
+        Without given values a = f(z) exactly, so reading f' from a gives the same numbers and
+        spares recomputing the activation.
+        """
+        from_output = True if self.given is None else self.given.from_output
+        return local_derivative(
+            ACTIVATIONS[activation_name],
+            self.settled[("z", number)],
+            self.settled[("a", number)],
+            from_output=from_output,
+            xp=self.xp,
+        )
+
+
+def local_derivative(activation: Activation, weighted_sum: Array, output: Array, *, from_output: Any, xp: ModuleType) -> Array:
+    """f'(z) read from a (``from_output`` true), from z (false or None), or per batch column."""
+    if from_output is True:
+        return activation.derivative_from_output(output, xp=xp)
+    from_z = activation.derivative(weighted_sum, xp=xp)
+    if from_output is None or from_output is False:
+        return from_z
+    return xp.where(from_output, activation.derivative_from_output(output, xp=xp), from_z)
 
 
 def propagate(batch: NetworkBatch, *, xp: ModuleType, given: Given | None = None) -> Trace:

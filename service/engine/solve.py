@@ -21,13 +21,13 @@ Array = Any
 
 
 def stack_networks(networks: Sequence[Network], *, xp: ModuleType) -> NetworkBatch:
-    """Stack exercises of one architecture on a leading batch axis and move them to ``xp``."""
+    """Stack exercises of one architecture on the last (batch) axis and move them to ``xp``."""
     architecture = networks[0].architecture
     if any(network.architecture != architecture for network in networks):
         raise ValueError("a batch holds exercises of one architecture only")
 
     def stacked(arrays: Sequence[numpy.ndarray]) -> Array:
-        return to_device(numpy.stack(arrays), xp=xp)
+        return to_device(numpy.stack(arrays, axis=-1), xp=xp)
 
     trained = architecture.trained
     return NetworkBatch(
@@ -47,18 +47,18 @@ def work_size(architecture: Architecture, batch_size: int) -> int:
 
 
 def step_matrix(blocks: dict[BlockId, Array], architecture: Architecture, *, xp: ModuleType) -> Array:
-    """Flatten per-block arrays into one (B, steps) matrix in the architecture's step order."""
+    """Flatten per-block arrays into one (steps, B) matrix, rows in the architecture's step order."""
     parts = [blocks[(block.kind, block.layer)] for block in architecture.blocks]
-    batch = parts[0].shape[0]
-    return xp.concatenate([part.reshape(batch, -1) for part in parts], axis=1)
+    batch = parts[0].shape[-1]
+    return xp.concatenate([part.reshape(-1, batch) for part in parts], axis=0)
 
 
 def blocks_of(matrix: Array, architecture: Architecture) -> dict[BlockId, Array]:
-    """Split a (B, steps) matrix back into per-block arrays (views, no copies)."""
-    batch = matrix.shape[0]
+    """Split a (steps, B) matrix back into per-block arrays (views, no copies)."""
+    batch = matrix.shape[-1]
     return {
-        (block.kind, block.layer): matrix[:, columns].reshape((batch,) + block.shape)
-        for block, columns in architecture.block_columns
+        (block.kind, block.layer): matrix[rows].reshape(block.shape + (batch,))
+        for block, rows in architecture.block_rows
     }
 
 
@@ -68,7 +68,7 @@ def solve_batch(batch: NetworkBatch, *, xp: ModuleType) -> Trace:
 
 
 def solve_networks(networks: Sequence[Network], *, backend: Backend | None = None) -> numpy.ndarray:
-    """Reference values of exercises of one architecture, as a host (B, steps) matrix."""
+    """Reference values of exercises of one architecture, as a host (steps, B) matrix."""
     backend = backend or current_backend()
     architecture = networks[0].architecture
     xp = backend.module_for(work_size(architecture, len(networks)))
@@ -79,5 +79,5 @@ def solve_networks(networks: Sequence[Network], *, backend: Backend | None = Non
 def solve(exercise: Exercise | Network, *, backend: Backend | None = None) -> dict[str, float]:
     """Every step key of one exercise mapped to its exact (float64) value."""
     network = exercise.network if isinstance(exercise, Exercise) else exercise
-    values = solve_networks([network], backend=backend)[0]
+    values = solve_networks([network], backend=backend)[:, 0]
     return dict(zip(network.architecture.step_keys, values.tolist()))

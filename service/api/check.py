@@ -1,0 +1,23 @@
+"""Trying an exercise before posting it: grade answers against an inline spec, store nothing."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+
+from schemas import CheckSchema, GradeResultSchema
+from service.grading import grade
+
+from .blueprint import JSON, Blueprint, accepts
+from .specs import accept_spec
+
+blp = Blueprint("check", __name__, url_prefix="/api/v1", description="Grade without storing")
+
+
+@blp.route("/check")
+class Check(MethodView):
+    @accepts(JSON)
+    @blp.arguments(CheckSchema)
+    @blp.response(200, GradeResultSchema)
+    def post(self, body):
+        """Grade answers against a spec given inline; nothing is stored."""
+        return grade(accept_spec(body["spec"]), body["answers"]).to_dict()

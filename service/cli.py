@@ -1,0 +1,92 @@
+"""The command line: solve an exercise, grade answers, migrate the database.
+
+    python -m service solve FILE_OR_ID
+    python -m service grade FILE_OR_ID ANSWERS.json|answers.csv
+    python -m service db upgrade
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any, TextIO
+
+from .engine import SpecError, builtin_exercise_ids, builtin_spec, parse_exercise, solve
+
+
+class UsageError(Exception):
+    """A command-line argument that cannot be used; the message says why."""
+
+
+def load_spec(file_or_id: str) -> dict[str, Any]:
+    """A spec from a JSON file, or a built-in exercise by id."""
+    path = Path(file_or_id)
+    if path.is_file():
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as error:
+            raise UsageError(f"{path}: not valid JSON ({error})") from error
+    if file_or_id in builtin_exercise_ids():
+        return builtin_spec(file_or_id)
+    raise UsageError(f"{file_or_id!r} is neither a file nor a built-in exercise ({', '.join(builtin_exercise_ids())})")
+
+
+def load_exercise(file_or_id: str):
+    """Parse and validate the spec named on the command line."""
+    exercise = parse_exercise(load_spec(file_or_id))
+    from .grading import validate_grading_options  # noqa: PLC0415 - grading is optional for solve
+
+    validate_grading_options(exercise)
+    return exercise
+
+
+def command_solve(arguments: argparse.Namespace, out: TextIO) -> None:
+    json.dump(solve(load_exercise(arguments.exercise)), out, indent=2)
+    out.write("\n")
+
+
+def command_grade(arguments: argparse.Namespace, out: TextIO) -> None:
+    from .grading.batch import grade_answer_file  # noqa: PLC0415
+
+    exercise = load_exercise(arguments.exercise)
+    for result in grade_answer_file(exercise, Path(arguments.answers)):
+        out.write(json.dumps(result) + "\n")
+
+
+def command_db(arguments: argparse.Namespace, out: TextIO) -> None:
+    from .config import Config  # noqa: PLC0415 - the database layer is only needed here
+    from .store.migrate import upgrade_database  # noqa: PLC0415
+
+    upgrade_database(Config.from_environment().DATABASE_URL)
+    out.write("database is at the latest revision\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m service", description="Backprop Grader")
+    commands = parser.add_subparsers(dest="command", required=True)
+    solve_parser = commands.add_parser("solve", help="print every step of an exercise as JSON")
+    solve_parser.add_argument("exercise", help="a spec file (JSON) or a built-in exercise id")
+    solve_parser.set_defaults(handler=command_solve)
+    grade_parser = commands.add_parser("grade", help="grade answers (a JSON object, or a CSV of a class)")
+    grade_parser.add_argument("exercise", help="a spec file (JSON) or a built-in exercise id")
+    grade_parser.add_argument("answers", help="ANSWERS.json (step key -> value) or answers.csv (student_id, steps...)")
+    grade_parser.set_defaults(handler=command_grade)
+    db_parser = commands.add_parser("db", help="database maintenance")
+    db_parser.add_argument("action", choices=["upgrade"], help="apply all migrations")
+    db_parser.set_defaults(handler=command_db)
+    return parser
+
+
+def main(argv: list[str] | None = None, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
+    arguments = build_parser().parse_args(argv)
+    try:
+        arguments.handler(arguments, out)
+    except SpecError as error:
+        err.write("invalid exercise:\n" + "".join(f"  {line}\n" for line in error.errors))
+        return 2
+    except (UsageError, OSError) as error:
+        err.write(f"error: {error}\n")
+        return 2
+    return 0

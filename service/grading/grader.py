@@ -1,0 +1,269 @@
+"""Grading a batch of submissions of one exercise: verdicts, carried-forward credit, misconceptions.
+
+Everything is computed on whole (steps, submissions) matrices. The student's own earlier values
+are pushed through the engine's ``propagate`` in four readings at once, stacked on the batch axis:
+unanswered steps filled from the reference or from the student's own chain, times f'(z) read
+from the student's z or from the student's a. A step that matches any reading follows from the
+student's work. The same passes feed the misconception rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from types import ModuleType
+from typing import Any
+
+import numpy
+
+from ..engine import (
+    Backend,
+    Exercise,
+    Given,
+    SpecError,
+    blocks_of,
+    current_backend,
+    propagate,
+    solve_networks,
+    stack_networks,
+    step_matrix,
+    to_device,
+    to_host,
+    work_size,
+)
+from .dependencies import input_matrix
+from .misconceptions import PRIORITY, RecomputeContext
+from .options import GradingOptions, parse_grading_options
+from .parse import MISSING, Answer, parse_answer
+from .tolerance import Tolerance
+
+STATUSES = ("correct", "carried_forward", "incorrect", "missing", "invalid")
+CORRECT, CARRIED_FORWARD, INCORRECT, MISSING_STATUS, INVALID = range(5)
+NO_MISCONCEPTION = -1
+# (fill unanswered steps from the reference?, read f' from the output a?) per reading
+READINGS = ((True, False), (True, True), (False, False), (False, True))
+
+
+class UnknownStepError(SpecError):
+    """Answers name steps the exercise does not ask: a client error for the whole submission."""
+
+
+@dataclass
+class SubmittedAnswers:
+    """B submissions parsed into (steps, B) matrices, rows in the architecture's step order."""
+
+    answers: list[dict[str, Answer]]
+    values: numpy.ndarray  # the number given, 0 where none
+    given: numpy.ndarray  # a valid number was given
+    invalid: numpy.ndarray
+    figures: numpy.ndarray  # significant figures typed (0: exact or none)
+
+
+def read_answers(exercise: Exercise, submissions: Sequence[Mapping[str, Any]]) -> SubmittedAnswers:
+    """Parse every submission; an unknown or unasked step key rejects the whole batch."""
+    architecture = exercise.network.architecture
+    column_of, asked = architecture.column_of, set(exercise.steps)
+    shape = (len(architecture.step_keys), len(submissions))
+    values, figures = numpy.zeros(shape), numpy.zeros(shape, dtype=numpy.int64)
+    given, invalid = numpy.zeros(shape, dtype=bool), numpy.zeros(shape, dtype=bool)
+    memo: dict[Any, Answer] = {}
+    parsed_all = []
+    for column, submission in enumerate(submissions):
+        errors = [f"answers.{key}: {_unknown(key, column_of)}" for key in submission if key not in asked]
+        if errors:
+            raise UnknownStepError(errors)
+        parsed = {}
+        for key, raw in submission.items():
+            answer = memo.get(raw) if isinstance(raw, (str, float, int)) else None
+            if answer is None:
+                answer = parse_answer(raw)
+                if isinstance(raw, (str, float, int)):
+                    memo[raw] = answer
+            if answer is MISSING:
+                continue
+            parsed[key] = answer
+            row = column_of[key]
+            if answer.valid:
+                values[row, column], figures[row, column], given[row, column] = answer.value, answer.significant_figures, True
+            else:
+                invalid[row, column] = True
+        parsed_all.append(parsed)
+    return SubmittedAnswers(parsed_all, values, given, invalid, figures)
+
+
+def _unknown(key: str, column_of: Mapping[str, int]) -> str:
+    if key in column_of:
+        return "this exercise does not ask for this step"
+    return "unknown step key; keys look like z.1.1, a.1.1, e.1, loss, delta.1.1, dw.1.1.0, w_new.1.1.0"
+
+
+@dataclass
+class _Rules:
+    """The exercise's tolerance rules grouped by the rows they apply to."""
+
+    groups: list[tuple[Tolerance, numpy.ndarray]]
+
+    @classmethod
+    def of(cls, exercise: Exercise, options: GradingOptions) -> _Rules:
+        rows: dict[Tolerance, list[int]] = {}
+        for row, key in enumerate(exercise.network.architecture.step_keys):
+            rows.setdefault(options.tolerance_for(key), []).append(row)
+        return cls([(rule, numpy.array(indices)) for rule, indices in rows.items()])
+
+    def accepts(self, submitted: Any, expected: Any, figures: Any, *, xp: ModuleType) -> Any:
+        """(steps, B) accepted matrix; ``expected`` may carry extra leading reading axes."""
+        accepted = xp.zeros(xp.broadcast_shapes(submitted.shape, expected.shape), dtype=bool)
+        for rule, rows in self.groups:
+            accepted[..., rows, :] = rule.accepts(submitted[rows], expected[..., rows, :], figures[rows], xp=xp)
+        return accepted
+
+
+@dataclass
+class BatchGrade:
+    """Verdicts of B submissions of one exercise, as (steps, B) matrices on the host."""
+
+    exercise: Exercise
+    options: GradingOptions
+    submitted: SubmittedAnswers
+    reference: numpy.ndarray  # (steps,)
+    status: numpy.ndarray  # int8 codes into STATUSES
+    misconception: numpy.ndarray  # index into PRIORITY, or NO_MISCONCEPTION
+    degenerate_upstream: numpy.ndarray  # carried forward from a degenerate answer: no credit
+    backend: str
+
+    @cached_property
+    def asked_rows(self) -> numpy.ndarray:
+        column_of = self.exercise.network.architecture.column_of
+        return numpy.array([column_of[key] for key in self.exercise.steps])
+
+    @cached_property
+    def credit(self) -> numpy.ndarray:
+        """(asked steps, B) credit per step: 1, the carried-forward credit, or 0."""
+        status = self.status[self.asked_rows]
+        credit = numpy.where(status == CORRECT, 1.0, 0.0)
+        return numpy.where(status == CARRIED_FORWARD, self.options.carried_forward_credit, credit)
+
+    @cached_property
+    def scores(self) -> numpy.ndarray:
+        weights = numpy.array([self.options.weight_for(key) for key in self.exercise.steps])
+        return weights @ self.credit / weights.sum()
+
+    def results(self) -> list[GradeResult]:
+        from .result import GradeResult  # noqa: PLC0415 - result builds on this module
+
+        return [GradeResult(self, column) for column in range(self.status.shape[1])]
+
+
+def _stacked_readings(exercise: Exercise, submitted: SubmittedAnswers, reference: Any, *, xp: ModuleType):
+    """One batch holding every submission in every reading, with the student's values given."""
+    architecture, count = exercise.network.architecture, submitted.values.shape[1]
+    readings = len(READINGS)
+    batch = stack_networks([exercise.network], xp=xp).broadcast(readings * count, xp=xp)
+    values = xp.tile(to_device(submitted.values, xp=xp), (1, readings))
+    mask = xp.tile(to_device(submitted.given, xp=xp), (1, readings))
+    fallback_columns = xp.asarray(numpy.repeat([fill for fill, _ in READINGS], count))
+    from_output = xp.asarray(numpy.repeat([read_a for _, read_a in READINGS], count))
+    given = Given(
+        blocks_of(values, architecture),
+        blocks_of(mask, architecture),
+        blocks_of(xp.broadcast_to(reference[:, None], values.shape), architecture),
+        fallback_columns,
+        from_output,
+    )
+    return batch, given, from_output
+
+
+def _by_reading(matrix: Any, count: int) -> Any:
+    """(steps, readings * B) -> (readings, steps, B)."""
+    return matrix.reshape(matrix.shape[0], len(READINGS), count).transpose(1, 0, 2)
+
+
+def grade_batch(
+    exercise: Exercise, submissions: Sequence[Mapping[str, Any]], *, backend: Backend | None = None
+) -> BatchGrade:
+    """Grade B submissions of one exercise in one pass of whole-array operations."""
+    options = parse_grading_options(exercise)
+    submitted = read_answers(exercise, submissions)
+    architecture, count = exercise.network.architecture, len(submissions)
+    backend = backend or current_backend()
+    xp = backend.module_for(work_size(architecture, count * len(READINGS) * (1 + len(PRIORITY))))
+    reference = to_device(solve_networks([exercise.network], backend=backend)[:, 0], xp=xp)
+    rules = _Rules.of(exercise, options)
+    values, figures = to_device(submitted.values, xp=xp), to_device(submitted.figures, xp=xp)
+    given = to_device(submitted.given, xp=xp)
+
+    correct = given & rules.accepts(values, reference[:, None], figures, xp=xp)
+    batch, given_values, from_output = _stacked_readings(exercise, submitted, reference, xp=xp)
+    trace = propagate(batch, xp=xp, given=given_values)
+    recomputed = _by_reading(step_matrix(trace.computed, architecture, xp=xp), count)
+    carried = given & ~correct & rules.accepts(values, recomputed, figures, xp=xp).any(axis=0)
+    blocked = carried & _degenerate_upstream(exercise, values, given, reference, xp=xp)
+
+    status = xp.full(values.shape, INCORRECT, dtype=xp.int8)
+    status[correct] = CORRECT
+    status[carried & ~blocked] = CARRIED_FORWARD
+    status[~given] = MISSING_STATUS
+    status[to_device(submitted.invalid, xp=xp)] = INVALID
+    context = RecomputeContext(architecture, batch, trace.settled, from_output, xp)
+    misconception = _diagnose(context, rules, values, figures, (status == INCORRECT) & ~blocked, count, xp=xp)
+    return BatchGrade(
+        exercise,
+        options,
+        submitted,
+        to_host(reference),
+        to_host(status),
+        to_host(misconception),
+        to_host(blocked),
+        xp.__name__,
+    )
+
+
+def _degenerate_upstream(exercise: Exercise, values: Any, given: Any, reference: Any, *, xp: ModuleType) -> Any:
+    """(steps, B): some direct input of the step is a degenerate answer (0, or 0/±1 for an output)."""
+    keys = exercise.network.architecture.step_keys
+    is_output = xp.asarray(numpy.array([key.startswith("a.") for key in keys]))[:, None]
+    expected = reference[:, None]
+    zero = (values == 0) & (expected != 0)
+    saturated = is_output & (xp.abs(values) == 1) & (xp.abs(expected) != 1)
+    degenerate = (given & (zero | saturated)).astype(values.dtype)
+    inputs = to_device(input_matrix(exercise.network.architecture), xp=xp)
+    return (inputs @ degenerate) > 0
+
+
+def _diagnose(context: RecomputeContext, rules: _Rules, values: Any, figures: Any, open_rows: Any, count: int, *, xp: ModuleType) -> Any:
+    """The first misconception, in priority order, whose wrong rule gives the student's value."""
+    architecture = context.architecture
+    diagnosis = xp.full(values.shape, NO_MISCONCEPTION, dtype=xp.int8)
+    undiagnosed = open_rows
+    for index, misconception in enumerate(PRIORITY):
+        if misconception.needs_training and not architecture.trained:
+            continue
+        for candidate in misconception.rule(context):
+            wrong = _candidate_matrix(candidate, architecture, values.shape[1] * len(READINGS), xp=xp)
+            hit = undiagnosed & rules.accepts(values, _by_reading(wrong, count), figures, xp=xp).any(axis=0)
+            diagnosis[hit] = index
+            undiagnosed = undiagnosed & ~hit
+    return diagnosis
+
+
+def _candidate_matrix(candidate: dict, architecture: Any, columns: int, *, xp: ModuleType) -> Any:
+    """A (steps, columns) matrix of a wrong rule's values; NaN (never accepted) where it says nothing."""
+    wrong = xp.full((len(architecture.step_keys), columns), xp.nan)
+    for block, rows in architecture.block_rows:
+        part = candidate.get((block.kind, block.layer))
+        if part is not None:
+            wrong[rows] = part.reshape(-1, columns)
+    return wrong
+
+
+def grade_many(exercise: Exercise, submissions: Sequence[Mapping[str, Any]], *, backend: Backend | None = None) -> list:
+    """Grade several submissions of one exercise together; one result per submission."""
+    if not submissions:
+        return []
+    return grade_batch(exercise, submissions, backend=backend).results()
+
+
+def grade(exercise: Exercise, answers: Mapping[str, Any], *, backend: Backend | None = None):
+    """Grade one submission: a map from step key to the number or string the student typed."""
+    return grade_batch(exercise, [answers], backend=backend).results()[0]

@@ -1,0 +1,103 @@
+"""One submission's grading result, read out of a batch on demand.
+
+Building the per-step dictionaries is the only per-value Python work of grading, so it happens
+only when a result is asked for (to store it or send it), never inside the batched pass.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+from . import feedback
+from .dependencies import direct_inputs
+from .grader import CARRIED_FORWARD, CORRECT, INCORRECT, INVALID, NO_MISCONCEPTION, STATUSES, BatchGrade
+from .misconceptions import PRIORITY
+
+
+@dataclass
+class GradeResult:
+    batch: BatchGrade
+    column: int
+
+    @property
+    def score(self) -> float:
+        return float(self.batch.scores[self.column])
+
+    @property
+    def statuses(self) -> dict[str, str]:
+        """Step key -> status, for every asked step."""
+        status = self.batch.status[self.batch.asked_rows, self.column]
+        return {key: STATUSES[code] for key, code in zip(self.batch.exercise.steps, status.tolist())}
+
+    @property
+    def misconceptions(self) -> dict[str, str]:
+        """Step key -> misconception code, for the steps where one was recognised."""
+        rows = self.batch.misconception[self.batch.asked_rows, self.column]
+        return {key: PRIORITY[code].code for key, code in zip(self.batch.exercise.steps, rows.tolist()) if code >= 0}
+
+    @cached_property
+    def counts(self) -> dict[str, int]:
+        counts = dict.fromkeys(STATUSES, 0)
+        for status in self.statuses.values():
+            counts[status] += 1
+        return counts
+
+    def to_dict(self) -> dict[str, Any]:
+        """The result as plain data: score, counts per status and one entry per asked step."""
+        return {"score": round(self.score, 6), "counts": self.counts, "steps": self.steps()}
+
+    def steps(self) -> list[dict[str, Any]]:
+        batch, column = self.batch, self.column
+        reveal = batch.options.reveal != "never"
+        credit_rows = batch.credit[:, column].tolist()
+        entries = []
+        for position, key in enumerate(batch.exercise.steps):
+            row = batch.exercise.network.architecture.column_of[key]
+            code = int(batch.status[row, column])
+            diagnosis = int(batch.misconception[row, column])
+            answer = batch.submitted.answers[column].get(key)
+            entry = {
+                "step": key,
+                "status": STATUSES[code],
+                "credit": credit_rows[position],
+                "submitted": answer.typed if answer is not None else None,
+                "misconception": PRIORITY[diagnosis].code if diagnosis != NO_MISCONCEPTION else None,
+                "feedback": self._feedback(key, row, code, diagnosis),
+            }
+            if reveal:
+                entry["expected"] = float(batch.reference[row])
+            entries.append(entry)
+        return entries
+
+    def _feedback(self, key: str, row: int, code: int, diagnosis: int) -> str:
+        batch, column = self.batch, self.column
+        rule_of_step = batch.options.tolerance_for(key)
+        window = rule_of_step.in_words()
+        architecture = batch.exercise.network.architecture
+        if code == CORRECT:
+            return feedback.correct(rule_of_step.in_words(with_rounding=False))
+        if code == CARRIED_FORWARD:
+            return feedback.carried_forward(self._own_upstream(key))
+        if code == INVALID:
+            return feedback.invalid(batch.submitted.answers[column][key].problem)
+        if code != INCORRECT:
+            return feedback.missing()
+        rule = feedback.formula(architecture, key)
+        if batch.degenerate_upstream[row, column]:
+            return feedback.degenerate(self._own_upstream(key))
+        if diagnosis != NO_MISCONCEPTION:
+            return feedback.misconception(PRIORITY[diagnosis].feedback, rule)
+        return feedback.incorrect(window, rule)
+
+    def _own_upstream(self, key: str) -> list[str]:
+        """The direct inputs of a step that the student answered and did not get exactly right."""
+        batch, column = self.batch, self.column
+        column_of = batch.exercise.network.architecture.column_of
+        return [
+            upstream
+            for upstream in direct_inputs(batch.exercise.network.architecture)[key]
+            if batch.submitted.given[column_of[upstream], column]
+            and batch.status[column_of[upstream], column] != CORRECT
+        ]
