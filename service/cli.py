@@ -1,19 +1,22 @@
 """The command line: solve an exercise, grade answers, migrate the database.
 
-    python -m service solve FILE_OR_ID
-    python -m service grade FILE_OR_ID ANSWERS.json|answers.csv
-    python -m service db upgrade
+python -m service solve FILE_OR_ID
+python -m service grade FILE_OR_ID ANSWERS.json|answers.csv
+python -m service db upgrade
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
+import io
 import json
 import sys
 from pathlib import Path
 from typing import Any, TextIO
 
 from .engine import SpecError, builtin_exercise_ids, builtin_spec, parse_exercise, solve
+from .grading import grade_many, validate_grading_options
 
 
 class UsageError(Exception):
@@ -36,8 +39,6 @@ def load_spec(file_or_id: str) -> dict[str, Any]:
 def load_exercise(file_or_id: str):
     """Parse and validate the spec named on the command line."""
     exercise = parse_exercise(load_spec(file_or_id))
-    from .grading import validate_grading_options  # noqa: PLC0415 - grading is optional for solve
-
     validate_grading_options(exercise)
     return exercise
 
@@ -47,12 +48,32 @@ def command_solve(arguments: argparse.Namespace, out: TextIO) -> None:
     out.write("\n")
 
 
-def command_grade(arguments: argparse.Namespace, out: TextIO) -> None:
-    from .grading.batch import grade_answer_file  # noqa: PLC0415
+def read_answer_file(path: Path) -> tuple[list[str | None], list[dict[str, str]]]:
+    """Student ids and answers: a JSON object (one student) or a CSV with a row per student."""
+    text = path.read_text(encoding="utf-8-sig")
+    if path.suffix.lower() != ".csv":
+        try:
+            answers = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise UsageError(f"{path}: not valid JSON ({error})") from error
+        if not isinstance(answers, dict):
+            raise UsageError(f"{path}: expected a JSON object from step key to value")
+        return [None], [answers]
+    rows = list(csv.DictReader(io.StringIO(text)))
+    if not rows or "student_id" not in rows[0]:
+        raise UsageError(f"{path}: expected a header row starting with student_id, then one column per step")
+    students = [row.pop("student_id") for row in rows]
+    return students, [{key: value for key, value in row.items() if key and value not in (None, "")} for row in rows]
 
+
+def command_grade(arguments: argparse.Namespace, out: TextIO) -> None:
     exercise = load_exercise(arguments.exercise)
-    for result in grade_answer_file(exercise, Path(arguments.answers)):
-        out.write(json.dumps(result) + "\n")
+    students, submissions = read_answer_file(Path(arguments.answers))
+    for student, result in zip(students, grade_many(exercise, submissions)):
+        record = result.to_dict()
+        if student is not None:
+            record = {"student_id": student, **record}
+        out.write(json.dumps(record) + "\n")
 
 
 def command_db(arguments: argparse.Namespace, out: TextIO) -> None:

@@ -17,7 +17,7 @@ from werkzeug.exceptions import HTTPException
 
 from service.api.request_id import current_request_id
 from service.engine import SpecError
-from service.store import ExerciseExists, ExerciseNotFound, SubmissionNotFound
+from service.store import ExerciseExists, ExerciseNotFound, IdempotencyKeyReused, SubmissionNotFound
 
 logger = logging.getLogger(__name__)
 
@@ -111,6 +111,10 @@ def handle_conflict(error: ExerciseExists) -> Response:
     return problem_response(409, str(error))
 
 
+def handle_idempotency_key_reused(error: IdempotencyKeyReused) -> Response:
+    return problem_response(422, str(error), errors=[{"field": "Idempotency-Key", "message": str(error)}])
+
+
 def handle_unexpected_error(error: Exception) -> Response:
     """Log the failure with the request id; tell the client that id and nothing internal."""
     original = getattr(error, "original_exception", None) or error
@@ -127,4 +131,5 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(ExerciseNotFound, handle_not_found)
     app.register_error_handler(SubmissionNotFound, handle_not_found)
     app.register_error_handler(ExerciseExists, handle_conflict)
+    app.register_error_handler(IdempotencyKeyReused, handle_idempotency_key_reused)
     app.register_error_handler(Exception, handle_unexpected_error)

@@ -11,7 +11,9 @@ from .engine_helpers import random_spec
 def vary(spec: dict, rng: numpy.random.Generator) -> dict:
     """The same architecture with other numbers."""
     layers = [
-        dict(layer, weights=(numpy.array(layer["weights"]) + rng.normal(0, 0.3, numpy.shape(layer["weights"]))).tolist())
+        dict(
+            layer, weights=(numpy.array(layer["weights"]) + rng.normal(0, 0.3, numpy.shape(layer["weights"]))).tolist()
+        )
         for layer in spec["layers"]
     ]
     inputs = (numpy.array(spec["inputs"]) + rng.normal(0, 0.5, len(spec["inputs"]))).tolist()
@@ -33,7 +35,11 @@ def test_batch_equals_members_one_by_one(seed):
 
 def test_batch_rejects_mixed_architectures():
     rng = numpy.random.default_rng(7)
-    first = parse_exercise({"inputs": [1.0], "layers": [{"units": 1, "weights": 0.2}], "target": [0.5], "learning_rate": 0.1})
-    second = parse_exercise(random_spec(rng) | {"inputs": [1.0, 2.0], "layers": [{"units": 2, "weights": 0.1}], "target": [0, 1]})
+    first = parse_exercise(
+        {"inputs": [1.0], "layers": [{"units": 1, "weights": 0.2}], "target": [0.5], "learning_rate": 0.1}
+    )
+    second = parse_exercise(
+        random_spec(rng) | {"inputs": [1.0, 2.0], "layers": [{"units": 2, "weights": 0.1}], "target": [0, 1]}
+    )
     with pytest.raises(ValueError, match="one architecture"):
         solve_networks([first.network, second.network])

@@ -37,7 +37,10 @@ def loss_of(spec: dict) -> float:
 
 
 def perturbed(spec: dict, layer: int, j: int, column: int, amount: float) -> dict:
-    copy = {**spec, "layers": [dict(entry, weights=[list(row) for row in entry["weights"]]) for entry in spec["layers"]]}
+    copy = {
+        **spec,
+        "layers": [dict(entry, weights=[list(row) for row in entry["weights"]]) for entry in spec["layers"]],
+    }
     copy["layers"][layer]["weights"][j][column] += amount
     return copy
 
@@ -58,9 +61,11 @@ def test_weight_changes_and_deltas_match_finite_differences(seed):
                 gradient = (upper - lower) / (2 * step)  # dE/dw_ji
                 assert values[f"dw.{number}.{j}.{i}"] == pytest.approx(-rate * gradient, rel=1e-5, abs=1e-10)
                 inputs = [1.0] if shape.bias else []
-                previous = exercise.network.inputs.tolist() if number == 1 else [
-                    values[f"a.{number - 1}.{k}"] for k in range(1, shape.fan_in + 1)
-                ]
+                previous = (
+                    exercise.network.inputs.tolist()
+                    if number == 1
+                    else [values[f"a.{number - 1}.{k}"] for k in range(1, shape.fan_in + 1)]
+                )
                 y_i = (inputs + previous)[column]
                 if abs(y_i) > 0.05:  # dE/dw_ji = -delta_j y_i
                     assert values[f"delta.{number}.{j}"] == pytest.approx(-gradient / y_i, rel=1e-5, abs=1e-9)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 import flask_smorest
 from flask import Request, request
@@ -26,7 +26,7 @@ FORM = "application/x-www-form-urlencoded"
 class GraderParser(FlaskParser):
     """FlaskParser plus the ``submission`` location (JSON, or a form of step-key fields)."""
 
-    __location_map__ = {**FlaskParser.__location_map__, "submission": "load_submission"}
+    __location_map__: ClassVar[dict[str, Any]] = {**FlaskParser.__location_map__, "submission": "load_submission"}
 
     def load_submission(self, req: Request, schema: Schema) -> Any:
         if is_json_request(req):
@@ -40,7 +40,10 @@ class GraderParser(FlaskParser):
 
 class Blueprint(flask_smorest.Blueprint):
     ARGUMENTS_PARSER = GraderParser()
-    DEFAULT_LOCATION_CONTENT_TYPE_MAPPING = {**flask_smorest.Blueprint.DEFAULT_LOCATION_CONTENT_TYPE_MAPPING, "submission": JSON}
+    DEFAULT_LOCATION_CONTENT_TYPE_MAPPING: ClassVar[dict[str, str]] = {
+        **flask_smorest.Blueprint.DEFAULT_LOCATION_CONTENT_TYPE_MAPPING,
+        "submission": JSON,
+    }
 
     def _set_pagination_metadata(self, page_params, result, headers):
         """A whole-list download (a Response, e.g. CSV) is not one page: no X-Pagination for it."""

@@ -56,7 +56,12 @@ def student_view(stored: StoredExercise) -> dict[str, Any]:
 
 
 def saved_view(stored: StoredExercise) -> dict[str, Any]:
-    return {"id": stored.id, "version": stored.version, "title": stored.exercise.title, "steps": list(stored.exercise.steps)}
+    return {
+        "id": stored.id,
+        "version": stored.version,
+        "title": stored.exercise.title,
+        "steps": list(stored.exercise.steps),
+    }
 
 
 def _location(exercise_id: str) -> dict[str, str]:
@@ -132,4 +137,8 @@ class ExerciseSolution(MethodView):
         """The reference value of every step the exercise asks for."""
         stored = load_exercise(request_session(), exercise_id)
         values = solve(stored.exercise)
-        return {"exercise_id": stored.id, "version": stored.version, "steps": {k: values[k] for k in stored.exercise.steps}}
+        return {
+            "exercise_id": stored.id,
+            "version": stored.version,
+            "steps": {k: values[k] for k in stored.exercise.steps},
+        }

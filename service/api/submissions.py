@@ -10,7 +10,7 @@ from werkzeug.exceptions import BadRequest
 
 from schemas import SubmissionInSchema, SubmissionListQuerySchema, SubmissionSchema
 from service.auth import INSTRUCTOR_ONLY, instructor_required
-from service.store import SubmissionRecord, get_submission, iter_submissions, list_submissions, load_exercise
+from service.store import SubmissionRecord, get_exercise_record, get_submission, iter_submissions, list_submissions
 from service.submissions import submit
 
 from .blueprint import FORM, JSON, Blueprint, accepts
@@ -99,7 +99,7 @@ class ExerciseSubmissions(MethodView):
     def get(self, query, exercise_id, pagination_parameters):
         """List an exercise's submissions, oldest first, optionally one student's; format=csv exports them all."""
         session = request_session()
-        load_exercise(session, exercise_id, version=1)
+        get_exercise_record(session, exercise_id, include_retired=True)
         student_id = query.get("student_id")
         if query["format"] == "csv":
             pagination_parameters.item_count = 0

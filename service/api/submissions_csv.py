@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from typing import Any
 
 from service.store import SubmissionRecord
@@ -29,6 +30,11 @@ def spreadsheet_safe(value: Any) -> Any:
     return value
 
 
+def utc_iso(moment: datetime) -> str:
+    """ISO 8601 in UTC; SQLite hands back naive datetimes that were stored as UTC."""
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).isoformat()
+
+
 def step_columns(records: Iterable[SubmissionRecord]) -> list[str]:
     """Step keys across all results, in the order they first appear (computation order)."""
     keys: dict[str, None] = {}
@@ -40,8 +46,7 @@ def step_columns(records: Iterable[SubmissionRecord]) -> list[str]:
 def _row(record: SubmissionRecord, steps: list[str]) -> list[Any]:
     counts = record.result.get("counts", {})
     by_step = {step["step"]: step for step in record.result.get("steps", [])}
-    submitted_at = record.submitted_at.isoformat()
-    row = [record.id, record.student_id, submitted_at, record.exercise_version, record.engine_backend, record.score]
+    row = [record.id, record.student_id, utc_iso(record.submitted_at), record.exercise_version, record.engine_backend, record.score]
     row += [counts.get(name, 0) for name in COUNT_NAMES]
     for key in steps:
         answer = record.answers.get(key)

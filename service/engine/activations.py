@@ -7,9 +7,10 @@ sigmoid's a(1 - a)). The grader accepts either reading of a student's own number
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from types import ModuleType
-from typing import Any, Callable
+from typing import Any
 
 Array = Any
 

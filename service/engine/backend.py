@@ -89,9 +89,7 @@ def select_backend(choice: str | None = None, *, gpu_crossover: int | None = Non
     """
     choice = (choice or os.environ.get("GRADER_ENGINE") or "auto").strip().lower()
     if choice not in ENGINE_CHOICES:
-        raise BackendUnavailable(
-            f"GRADER_ENGINE must be one of {', '.join(ENGINE_CHOICES)}, got {choice!r}"
-        )
+        raise BackendUnavailable(f"GRADER_ENGINE must be one of {', '.join(ENGINE_CHOICES)}, got {choice!r}")
     if gpu_crossover is None:
         gpu_crossover = int(os.environ.get("GRADER_GPU_CROSSOVER", DEFAULT_GPU_CROSSOVER))
     if choice == "numpy":

@@ -22,7 +22,7 @@ def layer_input(previous_output: Array, *, bias: bool, xp: ModuleType) -> Array:
     """y = (1, y_1..y_n) with a bias, (y_1..y_n) without: the values the weights multiply."""
     if not bias:
         return previous_output
-    ones = xp.ones((1,) + previous_output.shape[1:], dtype=previous_output.dtype)
+    ones = xp.ones((1, *previous_output.shape[1:]), dtype=previous_output.dtype)
     return xp.concatenate((ones, previous_output), axis=0)
 
 

@@ -41,7 +41,7 @@ class NetworkBatch:
             raise ValueError("only a batch of one exercise can be broadcast")
 
         def spread(array: Array | None) -> Array | None:
-            return None if array is None else xp.broadcast_to(array, array.shape[:-1] + (times,))
+            return None if array is None else xp.broadcast_to(array, (*array.shape[:-1], times))
 
         return NetworkBatch(
             self.architecture,
@@ -110,7 +110,9 @@ class _Settler:
         )
 
 
-def local_derivative(activation: Activation, weighted_sum: Array, output: Array, *, from_output: Any, xp: ModuleType) -> Array:
+def local_derivative(
+    activation: Activation, weighted_sum: Array, output: Array, *, from_output: Any, xp: ModuleType
+) -> Array:
     """f'(z) read from a (``from_output`` true), from z (false or None), or per batch column."""
     if from_output is True:
         return activation.derivative_from_output(output, xp=xp)
@@ -155,9 +157,7 @@ def propagate(batch: NetworkBatch, *, xp: ModuleType, given: Given | None = None
     for number in range(top, 0, -1):
         change = settle(
             ("dw", number),
-            ops.weight_change(
-                batch.learning_rate, settle.settled[("delta", number)], layer_inputs[number - 1], xp=xp
-            ),
+            ops.weight_change(batch.learning_rate, settle.settled[("delta", number)], layer_inputs[number - 1], xp=xp),
         )
         settle(("w_new", number), ops.new_weight(batch.weights[number - 1], change, xp=xp))
     return Trace(settle.computed, settle.settled)

@@ -57,7 +57,7 @@ def blocks_of(matrix: Array, architecture: Architecture) -> dict[BlockId, Array]
     """Split a (steps, B) matrix back into per-block arrays (views, no copies)."""
     batch = matrix.shape[-1]
     return {
-        (block.kind, block.layer): matrix[rows].reshape(block.shape + (batch,))
+        (block.kind, block.layer): matrix[rows].reshape((*block.shape, batch))
         for block, rows in architecture.block_rows
     }
 

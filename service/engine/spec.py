@@ -134,7 +134,10 @@ def _read_layer(check: _Checker, raw: Any, path: str, fan_in: int) -> tuple[Laye
     weights = raw.get("weights")
     units = raw.get("units")
     if units is not None and (not isinstance(units, int) or isinstance(units, bool) or units < 1):
-        check.fail(f"{path}.units", f"expected a whole number of at least 1, got {_describe(units) if not isinstance(units, int) else units}")
+        check.fail(
+            f"{path}.units",
+            f"expected a whole number of at least 1, got {_describe(units) if not isinstance(units, int) else units}",
+        )
         return None
     if weights is None:
         check.fail(f"{path}.weights", "required: a number (every weight of the layer) or a list of rows, one per unit")
@@ -186,7 +189,11 @@ def parse_exercise(spec: Any, *, limits: Limits | None = None) -> Exercise:
     if exercise_id is not None and not isinstance(exercise_id, str):
         check.fail("id", "expected a string")
 
-    inputs = check.numbers(spec.get("inputs"), "inputs") if "inputs" in spec else check.fail("inputs", "required: a list of numbers x_1..x_n")
+    inputs = (
+        check.numbers(spec.get("inputs"), "inputs")
+        if "inputs" in spec
+        else check.fail("inputs", "required: a list of numbers x_1..x_n")
+    )
     raw_layers = spec.get("layers")
     shapes: list[tuple[LayerShape, Any]] = []
     if not isinstance(raw_layers, list) or not raw_layers:
@@ -201,13 +208,15 @@ def parse_exercise(spec: Any, *, limits: Limits | None = None) -> Exercise:
                 break
             shapes.append(read)
             fan_in = read[0].units
-    if check.errors or not shapes:
+    if not shapes or len(shapes) != len(raw_layers):
         raise SpecError(check.errors)
 
     weight_count = sum(shape.units * shape.columns for shape, _ in shapes)
     if weight_count > limits.max_weights:
         raise SpecError([f"layers: at most {limits.max_weights} weights are allowed in all, got {weight_count}"])
-    weights = [_read_weights(check, raw, f"layers[{index}].weights", shape) for index, (shape, raw) in enumerate(shapes)]
+    weights = [
+        _read_weights(check, raw, f"layers[{index}].weights", shape) for index, (shape, raw) in enumerate(shapes)
+    ]
 
     outputs = shapes[-1][0].units
     target = spec.get("target")
@@ -220,7 +229,7 @@ def parse_exercise(spec: Any, *, limits: Limits | None = None) -> Exercise:
         learning_rate = check.number(learning_rate, "learning_rate")
         if learning_rate is not None and learning_rate <= 0:
             check.fail("learning_rate", f"must be greater than 0, got {learning_rate:g}")
-        if "target" not in spec:
+        if spec.get("target") is None:
             check.fail("target", "required when a learning rate is given")
     if check.errors:
         raise SpecError(check.errors)

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy
 
@@ -37,6 +37,9 @@ from .misconceptions import PRIORITY, RecomputeContext
 from .options import GradingOptions, parse_grading_options
 from .parse import MISSING, Answer, parse_answer
 from .tolerance import Tolerance
+
+if TYPE_CHECKING:
+    from .result import GradeResult
 
 STATUSES = ("correct", "carried_forward", "incorrect", "missing", "invalid")
 CORRECT, CARRIED_FORWARD, INCORRECT, MISSING_STATUS, INVALID = range(5)
@@ -85,7 +88,11 @@ def read_answers(exercise: Exercise, submissions: Sequence[Mapping[str, Any]]) -
             parsed[key] = answer
             row = column_of[key]
             if answer.valid:
-                values[row, column], figures[row, column], given[row, column] = answer.value, answer.significant_figures, True
+                values[row, column], figures[row, column], given[row, column] = (
+                    answer.value,
+                    answer.significant_figures,
+                    True,
+                )
             else:
                 invalid[row, column] = True
         parsed_all.append(parsed)
@@ -129,7 +136,7 @@ class BatchGrade:
     reference: numpy.ndarray  # (steps,)
     status: numpy.ndarray  # int8 codes into STATUSES
     misconception: numpy.ndarray  # index into PRIORITY, or NO_MISCONCEPTION
-    degenerate_upstream: numpy.ndarray  # carried forward from a degenerate answer: no credit
+    degenerate_upstream: numpy.ndarray  # carried forward from an unexplained degenerate answer: no credit
     backend: str
 
     @cached_property
@@ -198,15 +205,18 @@ def grade_batch(
     trace = propagate(batch, xp=xp, given=given_values)
     recomputed = _by_reading(step_matrix(trace.computed, architecture, xp=xp), count)
     carried = given & ~correct & rules.accepts(values, recomputed, figures, xp=xp).any(axis=0)
-    blocked = carried & _degenerate_upstream(exercise, values, given, reference, xp=xp)
 
     status = xp.full(values.shape, INCORRECT, dtype=xp.int8)
     status[correct] = CORRECT
-    status[carried & ~blocked] = CARRIED_FORWARD
+    status[carried] = CARRIED_FORWARD
     status[~given] = MISSING_STATUS
     status[to_device(submitted.invalid, xp=xp)] = INVALID
     context = RecomputeContext(architecture, batch, trace.settled, from_output, xp)
-    misconception = _diagnose(context, rules, values, figures, (status == INCORRECT) & ~blocked, count, xp=xp)
+    misconception = _diagnose(context, rules, values, figures, open_rows=status == INCORRECT, count=count, xp=xp)
+    # Gaming guard: no carried credit from an unexplained 0 (or a saturated 0/1 output)
+    explained = correct | carried | (misconception != NO_MISCONCEPTION)
+    blocked = carried & _degenerate_upstream(exercise, values, given & ~explained, reference, xp=xp)
+    status[blocked] = INCORRECT
     return BatchGrade(
         exercise,
         options,
@@ -220,7 +230,12 @@ def grade_batch(
 
 
 def _degenerate_upstream(exercise: Exercise, values: Any, given: Any, reference: Any, *, xp: ModuleType) -> Any:
-    """(steps, B): some direct input of the step is a degenerate answer (0, or 0/±1 for an output)."""
+    """(steps, B): a direct input of the step is a degenerate answer the student gave unexplained.
+
+    Degenerate: exactly 0 where the true value is not, or for an activation output exactly 0 or
+    +-1 (saturated) where the true value is not. Entering such a value early would make every
+    later step trivial to 'carry forward' (Numbas issue 368).
+    """
     keys = exercise.network.architecture.step_keys
     is_output = xp.asarray(numpy.array([key.startswith("a.") for key in keys]))[:, None]
     expected = reference[:, None]
@@ -231,7 +246,9 @@ def _degenerate_upstream(exercise: Exercise, values: Any, given: Any, reference:
     return (inputs @ degenerate) > 0
 
 
-def _diagnose(context: RecomputeContext, rules: _Rules, values: Any, figures: Any, open_rows: Any, count: int, *, xp: ModuleType) -> Any:
+def _diagnose(
+    context: RecomputeContext, rules: _Rules, values: Any, figures: Any, *, open_rows: Any, count: int, xp: ModuleType
+) -> Any:
     """The first misconception, in priority order, whose wrong rule gives the student's value."""
     architecture = context.architecture
     diagnosis = xp.full(values.shape, NO_MISCONCEPTION, dtype=xp.int8)

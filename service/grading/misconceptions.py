@@ -8,12 +8,12 @@ wrong sum, a wrong sum before a dropped derivative).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from types import ModuleType
-from typing import Any, Callable
+from typing import Any
 
-from ..engine import ACTIVATIONS, Architecture, NetworkBatch
-from ..engine import ops
+from ..engine import ACTIVATIONS, Architecture, NetworkBatch, ops
 from ..engine.propagate import BlockId, local_derivative
 
 Array = Any
@@ -73,13 +73,23 @@ def _error_sign(context: RecomputeContext) -> Candidates:
     return [{("e", None): flipped, ("delta", top): delta}]
 
 
-def _hidden_deltas(context: RecomputeContext, derivative: Callable[[int], Array], weights: Callable[[int], Array], *, keep_bias: bool = True) -> dict[BlockId, Array]:
+def _hidden_deltas(
+    context: RecomputeContext,
+    derivative: Callable[[int], Array],
+    weights: Callable[[int], Array],
+    *,
+    keep_bias: bool = True,
+) -> dict[BlockId, Array]:
     """Hidden deltas with a substituted derivative or upper weights (the grid every delta rule shares)."""
     found = {}
     for number in context.hidden_layers():
         upper_bias = context.architecture.layer(number + 1).bias and keep_bias
         found[("delta", number)] = ops.hidden_local_gradient(
-            derivative(number), context.settled[("delta", number + 1)], weights(number + 1), bias=upper_bias, xp=context.xp
+            derivative(number),
+            context.settled[("delta", number + 1)],
+            weights(number + 1),
+            bias=upper_bias,
+            xp=context.xp,
         )
     return found
 
@@ -100,7 +110,9 @@ def _missing_derivative(context: RecomputeContext) -> Candidates:
 def _derivative_as_activation(context: RecomputeContext) -> Candidates:
     # delta uses f(z) = a where f'(z) belongs
     xp, top = context.xp, context.architecture.depth
-    found = {("delta", top): ops.output_local_gradient(context.settled[("e", None)], context.settled[("a", top)], xp=xp)}
+    found = {
+        ("delta", top): ops.output_local_gradient(context.settled[("e", None)], context.settled[("a", top)], xp=xp)
+    }
     found |= _hidden_deltas(context, lambda n: context.settled[("a", n)], _upper_weights(context))
     return [found]
 
@@ -144,7 +156,7 @@ def _wrong_update_input(context: RecomputeContext) -> Candidates:
     xp, found = context.xp, {}
     for number, layer in enumerate(context.architecture.layers, start=1):
         own = context.settled[("delta", number)] * context.settled[("a", number)]
-        ones = xp.ones((layer.columns,) + own.shape[1:], dtype=own.dtype)
+        ones = xp.ones((layer.columns, *own.shape[1:]), dtype=own.dtype)
         found[("dw", number)] = ops.weight_change(context.batch.learning_rate, own, ones, xp=xp)
     return [found]
 
@@ -166,7 +178,8 @@ PRIORITY: tuple[Misconception, ...] = (
     ),
     Misconception(
         "forgot_bias",
-        "The bias is missing from this weighted sum: z = w_0 * 1 + sum_i w_i x_i includes the bias weight times the constant 1.",
+        "The bias is missing from this weighted sum: z = w_0 * 1 + sum_i w_i x_i includes the bias weight "
+        "times the constant 1.",
         _forgot_bias,
         needs_training=False,
     ),
@@ -183,27 +196,32 @@ PRIORITY: tuple[Misconception, ...] = (
     ),
     Misconception(
         "new_weight_sign",
-        "The change was subtracted: the new weight is w + Delta w (delta is already -dE/dz, so the step goes downhill).",
+        "The change was subtracted: the new weight is w + Delta w (delta is already -dE/dz, so the step goes "
+        "downhill).",
         _new_weight_sign,
     ),
     Misconception(
         "wrong_update_input",
-        "The weight change used the unit's own output; it uses the weight's input y_i: Delta w_ji = alpha * delta_j * y_i (y_0 = 1 for the bias).",
+        "The weight change used the unit's own output; it uses the weight's input y_i: Delta w_ji = alpha * "
+        "delta_j * y_i (y_0 = 1 for the bias).",
         _wrong_update_input,
     ),
     Misconception(
         "summed_all_weights",
-        "This sums every weight into the unit above; a hidden delta uses only the weight from this unit to each unit above: delta_j = f'(z_j) * sum_k delta_k * w_kj.",
+        "This sums every weight into the unit above; a hidden delta uses only the weight from this unit to "
+        "each unit above: delta_j = f'(z_j) * sum_k delta_k * w_kj.",
         _summed_all_weights,
     ),
     Misconception(
         "updated_weights_used",
-        "The deltas were passed back through the updated weights; use the weights before the update: delta_j = f'(z_j) * sum_k delta_k * w_kj (old w).",
+        "The deltas were passed back through the updated weights; use the weights before the update: delta_j "
+        "= f'(z_j) * sum_k delta_k * w_kj (old w).",
         _updated_weights_used,
     ),
     Misconception(
         "missing_derivative",
-        "The derivative of the activation is missing: delta = e * f'(z) at the output, f'(z_j) * sum_k delta_k w_kj below.",
+        "The derivative of the activation is missing: delta = e * f'(z) at the output, f'(z_j) * sum_k "
+        "delta_k w_kj below.",
         _missing_derivative,
     ),
     Misconception(

@@ -20,7 +20,7 @@ _TOLERANCE_FIELDS = ("mode", "rtol", "atol", "digits", "min_sigfigs")
 
 @dataclass(frozen=True)
 class GradingOptions:
-    tolerance: Tolerance = Tolerance()
+    tolerance: Tolerance = field(default_factory=Tolerance)
     step_tolerance: dict[str, Tolerance] = field(default_factory=dict)  # step key or kind -> rule
     reveal: str = "never"
     carried_forward_credit: float = 1.0
@@ -129,4 +129,3 @@ def validate_grading_options(exercise: Exercise) -> None:
 def tolerance_in_words(exercise: Exercise) -> str:
     """The exercise-wide accepted window in words (per-step rules are stated in their feedback)."""
     return parse_grading_options(exercise).tolerance.in_words()
-

@@ -27,9 +27,7 @@ class Tolerance:
 
     def in_words(self, *, with_rounding: bool = True) -> str:
         """The accepted window for a student: 'within 1% of the value'."""
-        if self.mode == "relabs":
-            words = f"within {_percent(self.rtol)} of the value"
-        elif self.mode == "rel":
+        if self.mode in {"relabs", "rel"}:
             words = f"within {_percent(self.rtol)} of the value"
         elif self.mode == "abs":
             words = f"within {self.atol:g} of the value"

@@ -9,6 +9,7 @@ from .exercises import (
     ExerciseNotFound,
     StoredExercise,
     create_exercise,
+    get_exercise_record,
     list_exercises,
     load_exercise,
     retire_exercise,
@@ -40,6 +41,7 @@ __all__ = [
     "SubmissionRecord",
     "create_exercise",
     "find_by_idempotency_key",
+    "get_exercise_record",
     "get_submission",
     "iter_submissions",
     "list_exercises",
@@ -51,4 +53,5 @@ __all__ = [
     "seed_builtin_exercises",
     "step_kinds",
     "update_exercise",
+    "upgrade_database",
 ]

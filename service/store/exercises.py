@@ -62,6 +62,11 @@ def _record(
     return record
 
 
+def get_exercise_record(session: Session, exercise_id: str, *, include_retired: bool = False) -> ExerciseRecord:
+    """The exercise's row; ExerciseNotFound when there is none (or it is retired, unless included)."""
+    return _record(session, exercise_id, include_retired=include_retired)
+
+
 def load_exercise(session: Session, exercise_id: str, version: int | None = None) -> StoredExercise:
     """The current version of a live exercise, or a given version of any (for past submissions)."""
     record = _record(session, exercise_id, include_retired=version is not None)
@@ -90,7 +95,9 @@ def create_exercise(session: Session, exercise_id: str, exercise: Exercise) -> S
     if session.get(ExerciseRecord, exercise_id) is not None:
         raise exists
     try:
-        session.add(ExerciseRecord(id=exercise_id, current_version=1, title=exercise.title, step_kinds=step_kinds(exercise)))
+        session.add(
+            ExerciseRecord(id=exercise_id, current_version=1, title=exercise.title, step_kinds=step_kinds(exercise))
+        )
         session.flush()
         session.add(ExerciseVersion(exercise_id=exercise_id, version=1, spec=_spec_with_id(exercise, exercise_id)))
         session.flush()

@@ -46,7 +46,9 @@ def list_submissions(
     return list(session.scalars(page)), total
 
 
-def iter_submissions(session: Session, exercise_id: str, *, student_id: str | None = None) -> Iterator[SubmissionRecord]:
+def iter_submissions(
+    session: Session, exercise_id: str, *, student_id: str | None = None
+) -> Iterator[SubmissionRecord]:
     """Every matching submission, oldest first, fetched in chunks (for a CSV export)."""
     query = _of_exercise(exercise_id, student_id).order_by(SubmissionRecord.submitted_at, SubmissionRecord.id)
     yield from session.scalars(query.execution_options(yield_per=500))

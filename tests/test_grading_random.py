@@ -1,0 +1,108 @@
+"""Mistakes injected into random networks: named with the right code, later work carried forward.
+
+The student's work is built with the engine's own pass, with the one mistaken block given in
+place of the computed one: everything after it is computed right from the student's values.
+"""
+
+import os
+
+import numpy
+import pytest
+
+from service.engine import Given, parse_exercise, propagate, solve, stack_networks, step_matrix
+from service.grading import grade, grade_many
+
+from .engine_helpers import random_spec
+
+
+def student_chain(exercise, mistakes: dict) -> dict[str, float]:
+    """All values of a student who wrote ``mistakes`` (block -> values) and worked on from them."""
+    architecture = exercise.network.architecture
+    batch = stack_networks([exercise.network], xp=numpy)
+    values = {block: numpy.asarray(value, dtype=float).reshape(value.shape) for block, value in mistakes.items()}
+    masks = {block: numpy.ones(value.shape, dtype=bool) for block, value in values.items()}
+    trace = propagate(batch, xp=numpy, given=Given(values, masks))
+    matrix = step_matrix(trace.settled, architecture, xp=numpy)[:, 0]
+    return dict(zip(architecture.step_keys, matrix.tolist()))
+
+
+def reference_blocks(exercise):
+    batch = stack_networks([exercise.network], xp=numpy)
+    return propagate(batch, xp=numpy).settled
+
+
+def inject(kind: str, exercise, rng):
+    """(the mistaken block, its values, the code expected) for one kind of mistake, or None."""
+    architecture, blocks = exercise.network.architecture, reference_blocks(exercise)
+    top = architecture.depth
+    if kind == "slip":
+        number = int(rng.integers(1, top + 1))
+        slipped = blocks[("z", number)].copy()
+        slipped[int(rng.integers(0, slipped.shape[0]))] += 0.37
+        return ("z", number), slipped, None
+    if kind == "error_sign":
+        return ("e", None), -blocks[("e", None)], "error_sign"
+    if kind == "missing_derivative":
+        return ("delta", top), blocks[("e", None)].copy(), "missing_derivative"
+    if kind == "missing_learning_rate":
+        number = int(rng.integers(1, top + 1))
+        return ("dw", number), blocks[("dw", number)] / exercise.network.learning_rate, "missing_learning_rate"
+    if kind == "forgot_bias":
+        with_bias = [n for n, layer in enumerate(architecture.layers, start=1) if layer.bias]
+        if not with_bias:
+            return None
+        number = int(rng.choice(with_bias))
+        return ("z", number), blocks[("z", number)] - exercise.network.weights[number - 1][:, :1], "forgot_bias"
+    raise AssertionError(kind)
+
+
+# More seeds for a longer hunt: GRADER_RANDOM_SEEDS=300 pytest tests/test_grading_random.py
+SEEDS = int(os.environ.get("GRADER_RANDOM_SEEDS", "25"))
+KINDS = ("slip", "error_sign", "missing_derivative", "missing_learning_rate", "forgot_bias")
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("seed", range(SEEDS))
+def test_injected_mistake_is_named_and_later_work_is_not_marked_incorrect(kind, seed):
+    rng = numpy.random.default_rng(1000 * KINDS.index(kind) + seed)
+    exercise = parse_exercise(random_spec(rng))
+    injected = inject(kind, exercise, rng)
+    if injected is None:
+        pytest.skip("this network has no bias to forget")
+    block, values, code = injected
+    reference = solve(exercise)
+    chain = student_chain(exercise, {block: values})
+    mistaken = [
+        key
+        for key in exercise.network.architecture.step_keys
+        if key.startswith(block[0] + ".") and (block[1] is None or key.split(".")[1] == str(block[1]))
+    ]
+    visibly_wrong = [key for key in mistaken if abs(chain[key] - reference[key]) > 0.02 * abs(reference[key]) + 1e-8]
+    if not visibly_wrong:
+        pytest.skip("the mistake happens to give the right value on this network")
+    result = grade(exercise, {key: repr(value) for key, value in chain.items()})
+    statuses, codes = result.statuses, result.misconceptions
+    for key in visibly_wrong:
+        assert statuses[key] == "incorrect", key
+        if code is not None:
+            assert codes.get(key) == code, (key, codes.get(key))
+    later = [key for key in statuses if key not in mistaken]
+    assert [key for key in later if statuses[key] == "incorrect"] == []
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_batch_grading_equals_one_by_one(seed):
+    rng = numpy.random.default_rng(500 + seed)
+    exercise = parse_exercise(random_spec(rng))
+    reference = solve(exercise)
+    submissions = []
+    for _ in range(9):
+        answers = {
+            key: repr(value * float(rng.choice([1.0, 1.0, 0.97, 1.3, -1.0]))) for key, value in reference.items()
+        }
+        for key in rng.choice(list(answers), size=3, replace=False):
+            answers[str(key)] = str(rng.choice(["", "abc", "3/4", "0"]))
+        submissions.append(answers)
+    together = [result.to_dict() for result in grade_many(exercise, submissions)]
+    alone = [grade(exercise, answers).to_dict() for answers in submissions]
+    assert together == alone
