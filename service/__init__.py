@@ -21,12 +21,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from flask import Flask  # noqa: PLC0415 - see the module docstring
 
     from service import api  # noqa: PLC0415
-    from service.config import API_SETTINGS, config_from_environment  # noqa: PLC0415
+    from service.config import API_SETTINGS, Config  # noqa: PLC0415
     from service.engine import select_backend, use_backend  # noqa: PLC0415
 
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_mapping(API_SETTINGS)
-    app.config.from_mapping(config_from_environment(app.instance_path))
+    app.config.from_mapping(Config.from_environment(instance_path=app.instance_path).as_flask_config())
     app.config.from_mapping(config or {})
     app.json.sort_keys = False  # step keys keep their computation order
     use_backend(select_backend(app.config["GRADER_ENGINE"]))

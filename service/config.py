@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+# Where Flask puts the instance folder of this (uninstalled) package: <project>/instance.
+DEFAULT_INSTANCE_PATH = Path(__file__).resolve().parent.parent / "instance"
 DEFAULT_MAX_REQUEST_BYTES = 1024 * 1024
 DEFAULT_MAX_LAYERS = 10
 DEFAULT_MAX_WEIGHTS = 10_000
@@ -61,18 +64,36 @@ def _flag(environ: Mapping[str, str], name: str, default: bool) -> bool:
     raise ValueError(f"{name} must be true or false, got {raw!r}")
 
 
-def config_from_environment(instance_path: str | Path, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
-    """The service's Flask config from ``environ`` (the process environment by default)."""
-    environ = os.environ if environ is None else environ
-    return {
-        "DATABASE_URL": environ.get("DATABASE_URL", "").strip() or default_database_url(instance_path),
-        "INSTRUCTOR_TOKENS": parse_tokens(environ.get("INSTRUCTOR_TOKENS")),
-        "GRADER_ENGINE": environ.get("GRADER_ENGINE", "").strip().lower() or "auto",
-        "MAX_CONTENT_LENGTH": _integer(environ, "GRADER_MAX_REQUEST_BYTES", DEFAULT_MAX_REQUEST_BYTES),
-        "MAX_LAYERS": _integer(environ, "GRADER_MAX_LAYERS", DEFAULT_MAX_LAYERS),
-        "MAX_WEIGHTS": _integer(environ, "GRADER_MAX_WEIGHTS", DEFAULT_MAX_WEIGHTS),
-        "AUTO_MIGRATE": _flag(environ, "GRADER_AUTO_MIGRATE", True),
-    }
+@dataclass(frozen=True)
+class Config:
+    """The deployment's settings; field names are the Flask config keys the app reads."""
+
+    DATABASE_URL: str
+    INSTRUCTOR_TOKENS: tuple[str, ...]
+    GRADER_ENGINE: str
+    MAX_CONTENT_LENGTH: int
+    MAX_LAYERS: int
+    MAX_WEIGHTS: int
+    AUTO_MIGRATE: bool
+
+    @classmethod
+    def from_environment(
+        cls, environ: Mapping[str, str] | None = None, *, instance_path: str | Path = DEFAULT_INSTANCE_PATH
+    ) -> Config:
+        """Read ``environ`` (the process environment by default); ValueError names a bad variable."""
+        environ = os.environ if environ is None else environ
+        return cls(
+            DATABASE_URL=environ.get("DATABASE_URL", "").strip() or default_database_url(instance_path),
+            INSTRUCTOR_TOKENS=parse_tokens(environ.get("INSTRUCTOR_TOKENS")),
+            GRADER_ENGINE=environ.get("GRADER_ENGINE", "").strip().lower() or "auto",
+            MAX_CONTENT_LENGTH=_integer(environ, "GRADER_MAX_REQUEST_BYTES", DEFAULT_MAX_REQUEST_BYTES),
+            MAX_LAYERS=_integer(environ, "GRADER_MAX_LAYERS", DEFAULT_MAX_LAYERS),
+            MAX_WEIGHTS=_integer(environ, "GRADER_MAX_WEIGHTS", DEFAULT_MAX_WEIGHTS),
+            AUTO_MIGRATE=_flag(environ, "GRADER_AUTO_MIGRATE", True),
+        )
+
+    def as_flask_config(self) -> dict[str, Any]:
+        return asdict(self)
 
 
 # The OpenAPI document and the API's fixed settings (not deployment choices).

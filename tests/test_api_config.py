@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from service import create_app
-from service.config import config_from_environment, parse_tokens
+from service.config import DEFAULT_INSTANCE_PATH, Config, parse_tokens
 from service.engine import BackendUnavailable, select_backend
 
 
 def test_defaults_run_on_a_fresh_machine(tmp_path):
-    config = config_from_environment(tmp_path, environ={})
+    config = Config.from_environment({}, instance_path=tmp_path).as_flask_config()
     assert config["DATABASE_URL"] == f"sqlite:///{tmp_path / 'grader.sqlite3'}"
     assert config["INSTRUCTOR_TOKENS"] == ()
     assert config["GRADER_ENGINE"] == "auto"
@@ -29,7 +31,7 @@ def test_the_environment_overrides_the_defaults(tmp_path):
         "GRADER_MAX_WEIGHTS": "50",
         "GRADER_AUTO_MIGRATE": "false",
     }
-    config = config_from_environment(tmp_path, environ=environ)
+    config = Config.from_environment(environ, instance_path=tmp_path).as_flask_config()
     assert config["DATABASE_URL"] == "postgresql://db/grader"
     assert config["INSTRUCTOR_TOKENS"] == ("a", "b", "c")
     assert config["GRADER_ENGINE"] == "numpy"
@@ -47,7 +49,16 @@ def test_the_environment_overrides_the_defaults(tmp_path):
 )
 def test_bad_values_say_what_is_wrong(tmp_path, name, value, message):
     with pytest.raises(ValueError, match=message):
-        config_from_environment(tmp_path, environ={name: value})
+        Config.from_environment({name: value})
+
+
+def test_the_default_instance_folder_is_flasks(tmp_path):
+    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}", "GRADER_ENGINE": "numpy"})
+    assert Path(app.instance_path) == DEFAULT_INSTANCE_PATH
+    default_file = DEFAULT_INSTANCE_PATH / "grader.sqlite3"
+    settings = Config.from_environment({})
+    assert f"sqlite:///{default_file}" == settings.DATABASE_URL
+    app.extensions["grader.database"].dispose()
 
 
 def test_tokens_split_on_commas():

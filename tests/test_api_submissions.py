@@ -73,7 +73,7 @@ def test_unknown_step_keys_are_422_and_store_nothing(client, instructor):
     ],
 )
 def test_answers_that_are_not_numbers_or_text_are_422(client, raw_answer, field):
-    body = '{"student_id": "ada", "answers": {"z.1.1": %s}}' % raw_answer
+    body = '{"student_id": "ada", "answers": {"z.1.1": ' + raw_answer + "}}"
     response = client.post(f"{FORWARD}/submissions", data=body, content_type="application/json")
     assert response.status_code == 422
     assert response.json["errors"][0]["field"] == field

@@ -3,12 +3,13 @@
 import numpy
 import pytest
 
-from service.grading import Tolerance
-from service.grading.tolerance import round_to_figures
+from service.grading import Tolerance, parse_answer
 
 
-def accepts(rule: Tolerance, submitted: float, expected: float, figures: int = 6) -> bool:
-    result = rule.accepts(numpy.array([submitted]), numpy.array([expected]), numpy.array([figures]), xp=numpy)
+def accepts(rule: Tolerance, submitted: str | float, expected: float) -> bool:
+    answer = parse_answer(submitted if isinstance(submitted, str) else repr(submitted))
+    window = rule.rounding_window(numpy.array([answer.significant_figures]), numpy.array([answer.last_place]), xp=numpy)
+    result = rule.accepts(numpy.array([answer.value]), numpy.array([expected]), window, xp=numpy)
     return bool(result[0])
 
 
@@ -36,21 +37,23 @@ def test_modes(rule, submitted, expected, verdict):
 
 def test_precision_rule_accepts_the_value_rounded_to_the_figures_typed():
     rule = Tolerance()
-    assert accepts(rule, 0.015, 0.0152804, figures=2)  # 1.8 % off, but .015 is the value to 2 figures
-    assert not accepts(rule, 0.016, 0.0152804, figures=2)
-    assert not accepts(rule, 0.02, 0.0152804, figures=1)  # one figure is below min_sigfigs
-    assert not accepts(Tolerance(min_sigfigs=0), 0.015, 0.0152804, figures=2)
-
-
-def test_round_to_figures_rounds_half_away_from_zero():
-    values = numpy.array([0.0152804, -2.345, 1.25, 0.0])
-    rounded = round_to_figures(values, numpy.array([2, 3, 2, 2]), xp=numpy)
-    numpy.testing.assert_allclose(rounded, [0.015, -2.35, 1.3, 0.0])
+    assert accepts(rule, ".015", 0.0152804)  # 1.8 % off, but .015 is the value to 2 figures
+    assert accepts(rule, "1.5e-2", 0.0152804)
+    assert not accepts(rule, ".016", 0.0152804)
+    assert not accepts(rule, ".02", 0.0152804)  # one figure is below min_sigfigs
+    assert not accepts(Tolerance(min_sigfigs=0), ".015", 0.0152804)
+    strict = Tolerance(rtol=1e-6)
+    assert accepts(strict, "0.10", 0.0996)  # rounding across a power of ten
+    assert not accepts(strict, "0.099", 0.0996)
+    assert accepts(strict, "1.3008E-05", 1.30084e-05)
+    assert not accepts(strict, "1.3008E-05", 1.30086e-05)
+    assert not accepts(rule, "3/4", 0.7501)  # a fraction is exact: no rounding to credit
 
 
 def test_nan_is_never_accepted():
-    assert not accepts(Tolerance(), float("nan"), 1.0)
-    assert not accepts(Tolerance(), 1.0, float("nan"))
+    rule, window = Tolerance(), numpy.array([0.5, 0.5])
+    verdicts = rule.accepts(numpy.array([numpy.nan, 1.0]), numpy.array([1.0, numpy.nan]), window, xp=numpy)
+    assert verdicts.tolist() == [False, False]
 
 
 @pytest.mark.parametrize(

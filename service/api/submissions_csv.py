@@ -46,7 +46,14 @@ def step_columns(records: Iterable[SubmissionRecord]) -> list[str]:
 def _row(record: SubmissionRecord, steps: list[str]) -> list[Any]:
     counts = record.result.get("counts", {})
     by_step = {step["step"]: step for step in record.result.get("steps", [])}
-    row = [record.id, record.student_id, utc_iso(record.submitted_at), record.exercise_version, record.engine_backend, record.score]
+    row = [
+        record.id,
+        record.student_id,
+        utc_iso(record.submitted_at),
+        record.exercise_version,
+        record.engine_backend,
+        record.score,
+    ]
     row += [counts.get(name, 0) for name in COUNT_NAMES]
     for key in steps:
         answer = record.answers.get(key)

@@ -52,51 +52,72 @@ class UnknownStepError(SpecError):
     """Answers name steps the exercise does not ask: a client error for the whole submission."""
 
 
+def _memo_key(raw: Any) -> Any:
+    """A dictionary key per distinct typed value that keeps 1, 1.0 and True apart."""
+    kind = type(raw)
+    if kind is str:
+        return raw
+    return (kind, raw) if kind in (int, float) else (kind, id(raw))
+
+
 @dataclass
 class SubmittedAnswers:
-    """B submissions parsed into (steps, B) matrices, rows in the architecture's step order."""
+    """B submissions parsed into (steps, B) matrices, rows in the architecture's step order.
 
-    answers: list[dict[str, Answer]]
+    Each distinct typed value is parsed once (a class types the same numbers often), and the
+    per-value work is dictionary look-ups at C speed: parsing stays off the grading hot path.
+    """
+
+    submissions: Sequence[Mapping[str, Any]]
+    parsed: dict[Any, Answer]  # memo key -> the parsed answer
     values: numpy.ndarray  # the number given, 0 where none
     given: numpy.ndarray  # a valid number was given
     invalid: numpy.ndarray
     figures: numpy.ndarray  # significant figures typed (0: exact or none)
+    last_place: numpy.ndarray  # place value of the last digit typed
+
+    def answer(self, column: int, key: str) -> Answer:
+        """What submission ``column`` gave for step ``key``, parsed (MISSING when nothing)."""
+        submission = self.submissions[column]
+        return self.parsed[_memo_key(submission[key])] if key in submission else MISSING
 
 
 def read_answers(exercise: Exercise, submissions: Sequence[Mapping[str, Any]]) -> SubmittedAnswers:
     """Parse every submission; an unknown or unasked step key rejects the whole batch."""
     architecture = exercise.network.architecture
-    column_of, asked = architecture.column_of, set(exercise.steps)
-    shape = (len(architecture.step_keys), len(submissions))
-    values, figures = numpy.zeros(shape), numpy.zeros(shape, dtype=numpy.int64)
-    given, invalid = numpy.zeros(shape, dtype=bool), numpy.zeros(shape, dtype=bool)
-    memo: dict[Any, Answer] = {}
-    parsed_all = []
-    for column, submission in enumerate(submissions):
-        errors = [f"answers.{key}: {_unknown(key, column_of)}" for key in submission if key not in asked]
-        if errors:
-            raise UnknownStepError(errors)
-        parsed = {}
-        for key, raw in submission.items():
-            answer = memo.get(raw) if isinstance(raw, (str, float, int)) else None
-            if answer is None:
-                answer = parse_answer(raw)
-                if isinstance(raw, (str, float, int)):
-                    memo[raw] = answer
-            if answer is MISSING:
-                continue
-            parsed[key] = answer
-            row = column_of[key]
-            if answer.valid:
-                values[row, column], figures[row, column], given[row, column] = (
-                    answer.value,
-                    answer.significant_figures,
-                    True,
-                )
-            else:
-                invalid[row, column] = True
-        parsed_all.append(parsed)
-    return SubmittedAnswers(parsed_all, values, given, invalid, figures)
+    row_of, asked = architecture.column_of, frozenset(exercise.steps)
+    rows: list[int] = []
+    raws: list[Any] = []
+    counts: list[int] = []
+    for submission in submissions:
+        if not asked.issuperset(submission):
+            unknown = [key for key in submission if key not in asked]
+            raise UnknownStepError([f"answers.{key}: {_unknown(key, row_of)}" for key in unknown])
+        rows.extend(map(row_of.__getitem__, submission))
+        raws.extend(submission.values())
+        counts.append(len(submission))
+    keys = raws if set(map(type, raws)) <= {str} else list(map(_memo_key, raws))
+    distinct = {key: index for index, key in enumerate(dict.fromkeys(keys))}
+    by_key = dict(zip(keys, raws))
+    parsed = {key: parse_answer(by_key[key]) for key in distinct}
+    table = list(parsed.values())
+    which = numpy.fromiter(map(distinct.__getitem__, keys), dtype=numpy.int64, count=len(keys))
+    at = (numpy.array(rows, dtype=numpy.int64), numpy.repeat(numpy.arange(len(submissions)), counts))
+
+    def matrix(column: list[Any], dtype: Any) -> numpy.ndarray:
+        full = numpy.zeros((len(architecture.step_keys), len(submissions)), dtype=dtype)
+        full[at] = numpy.array(column, dtype=dtype)[which]
+        return full
+
+    return SubmittedAnswers(
+        submissions,
+        parsed,
+        matrix([answer.value or 0.0 for answer in table], float),
+        matrix([answer.valid for answer in table], bool),
+        matrix([not answer.valid and not answer.missing for answer in table], bool),
+        matrix([answer.significant_figures for answer in table], numpy.int64),
+        matrix([answer.last_place for answer in table], float),
+    )
 
 
 def _unknown(key: str, column_of: Mapping[str, int]) -> str:
@@ -110,20 +131,41 @@ class _Rules:
     """The exercise's tolerance rules grouped by the rows they apply to."""
 
     groups: list[tuple[Tolerance, numpy.ndarray]]
+    group_of_row: numpy.ndarray
 
     @classmethod
     def of(cls, exercise: Exercise, options: GradingOptions) -> _Rules:
         rows: dict[Tolerance, list[int]] = {}
         for row, key in enumerate(exercise.network.architecture.step_keys):
             rows.setdefault(options.tolerance_for(key), []).append(row)
-        return cls([(rule, numpy.array(indices)) for rule, indices in rows.items()])
+        group_of_row = numpy.zeros(len(exercise.network.architecture.step_keys), dtype=numpy.int64)
+        for group, indices in enumerate(rows.values()):
+            group_of_row[indices] = group
+        return cls([(rule, numpy.array(indices)) for rule, indices in rows.items()], group_of_row)
 
-    def accepts(self, submitted: Any, expected: Any, figures: Any, *, xp: ModuleType) -> Any:
-        """(steps, B) accepted matrix; ``expected`` may carry extra leading reading axes."""
-        accepted = xp.zeros(xp.broadcast_shapes(submitted.shape, expected.shape), dtype=bool)
+    def rounding_windows(self, submitted: SubmittedAnswers, *, xp: ModuleType) -> Any:
+        """(steps, B): each answer's window under the precision rule of its step's tolerance."""
+        figures, last_place = to_device(submitted.figures, xp=xp), to_device(submitted.last_place, xp=xp)
+        windows = xp.empty(figures.shape)
         for rule, rows in self.groups:
-            accepted[..., rows, :] = rule.accepts(submitted[rows], expected[..., rows, :], figures[rows], xp=xp)
-        return accepted
+            windows[rows] = rule.rounding_window(figures[rows], last_place[rows], xp=xp)
+        return windows
+
+    def accepts(self, submitted: Any, expected: Any, rounding: Any, *, where: Any, xp: ModuleType) -> Any:
+        """(steps, B): does the answer match ``expected`` (in any reading, its leading axis)?
+
+        Only the entries ``where`` is true are compared (the still-open answers, usually few);
+        the rest are False.
+        """
+        rows, columns = xp.nonzero(where)
+        matched = xp.zeros(where.shape, dtype=bool)
+        group = to_device(self.group_of_row, xp=xp)[rows]
+        for index, (rule, _) in enumerate(self.groups):
+            pick = group == index if len(self.groups) > 1 else slice(None)
+            r, c = rows[pick], columns[pick]
+            hits = rule.accepts(submitted[r, c], expected[..., r, c], rounding[r, c], xp=xp)
+            matched[r, c] = hits.any(axis=0) if hits.ndim > 1 else hits
+        return matched
 
 
 @dataclass
@@ -197,14 +239,15 @@ def grade_batch(
     xp = backend.module_for(work_size(architecture, count * len(READINGS) * (1 + len(PRIORITY))))
     reference = to_device(solve_networks([exercise.network], backend=backend)[:, 0], xp=xp)
     rules = _Rules.of(exercise, options)
-    values, figures = to_device(submitted.values, xp=xp), to_device(submitted.figures, xp=xp)
-    given = to_device(submitted.given, xp=xp)
+    values, given = to_device(submitted.values, xp=xp), to_device(submitted.given, xp=xp)
+    rounding = rules.rounding_windows(submitted, xp=xp)
 
-    correct = given & rules.accepts(values, reference[:, None], figures, xp=xp)
+    expected = xp.broadcast_to(reference[:, None], values.shape)
+    correct = rules.accepts(values, expected, rounding, where=given, xp=xp)
     batch, given_values, from_output = _stacked_readings(exercise, submitted, reference, xp=xp)
     trace = propagate(batch, xp=xp, given=given_values)
     recomputed = _by_reading(step_matrix(trace.computed, architecture, xp=xp), count)
-    carried = given & ~correct & rules.accepts(values, recomputed, figures, xp=xp).any(axis=0)
+    carried = rules.accepts(values, recomputed, rounding, where=given & ~correct, xp=xp)
 
     status = xp.full(values.shape, INCORRECT, dtype=xp.int8)
     status[correct] = CORRECT
@@ -212,7 +255,7 @@ def grade_batch(
     status[~given] = MISSING_STATUS
     status[to_device(submitted.invalid, xp=xp)] = INVALID
     context = RecomputeContext(architecture, batch, trace.settled, from_output, xp)
-    misconception = _diagnose(context, rules, values, figures, open_rows=status == INCORRECT, count=count, xp=xp)
+    misconception = _diagnose(context, rules, values, rounding, open_rows=status == INCORRECT, count=count, xp=xp)
     # Gaming guard: no carried credit from an unexplained 0 (or a saturated 0/1 output)
     explained = correct | carried | (misconception != NO_MISCONCEPTION)
     blocked = carried & _degenerate_upstream(exercise, values, given & ~explained, reference, xp=xp)
@@ -247,7 +290,7 @@ def _degenerate_upstream(exercise: Exercise, values: Any, given: Any, reference:
 
 
 def _diagnose(
-    context: RecomputeContext, rules: _Rules, values: Any, figures: Any, *, open_rows: Any, count: int, xp: ModuleType
+    context: RecomputeContext, rules: _Rules, values: Any, rounding: Any, *, open_rows: Any, count: int, xp: ModuleType
 ) -> Any:
     """The first misconception, in priority order, whose wrong rule gives the student's value."""
     architecture = context.architecture
@@ -258,7 +301,7 @@ def _diagnose(
             continue
         for candidate in misconception.rule(context):
             wrong = _candidate_matrix(candidate, architecture, values.shape[1] * len(READINGS), xp=xp)
-            hit = undiagnosed & rules.accepts(values, _by_reading(wrong, count), figures, xp=xp).any(axis=0)
+            hit = rules.accepts(values, _by_reading(wrong, count), rounding, where=undiagnosed, xp=xp)
             diagnosis[hit] = index
             undiagnosed = undiagnosed & ~hit
     return diagnosis

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 ACCEPTED_FORMS = "a decimal number such as 0.7595, .735 or -1.3e-5, or a fraction such as 3/4"
 
-_DECIMAL = re.compile(r"[+-]?(?P<int>\d*)(?:\.(?P<frac>\d*))?(?:[eE][+-]?\d+)?")
+_DECIMAL = re.compile(r"[+-]?(?P<int>\d*)(?:\.(?P<frac>\d*))?(?:[eE](?P<exp>[+-]?\d+))?")
 _FRACTION = re.compile(r"(?P<num>[+-]?\d+)\s*/\s*(?P<den>[+-]?\d+)")
 _MINUS_SIGNS = str.maketrans({"\u2212": "-", "\u2012": "-", "\u2013": "-", "\ufe63": "-", "\uff0d": "-"})
 
@@ -25,6 +25,7 @@ class Answer:
     typed: str | None
     value: float | None = None
     significant_figures: int = 0  # 0: exact (a fraction) or not a number
+    last_place: float = 0.0  # place value of the last digit typed: 0.001 for '.016'
     problem: str | None = None
 
     @property
@@ -64,7 +65,10 @@ def parse_answer(raw: object) -> Answer:
         value = float(text)
         if not math.isfinite(value):
             return _invalid(typed, f"{typed!r} is too large to be a result")
-        return Answer(typed, value, _significant_figures(match["int"], match["frac"] or ""))
+        fraction = match["frac"] or ""
+        exponent = int(match["exp"] or 0) - len(fraction)
+        last_place = 10.0**exponent if -300 < exponent < 300 else 0.0
+        return Answer(typed, value, _significant_figures(match["int"], fraction), last_place)
     match = _FRACTION.fullmatch(text)
     if match:
         denominator = int(match["den"])

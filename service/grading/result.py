@@ -57,12 +57,12 @@ class GradeResult:
             row = batch.exercise.network.architecture.column_of[key]
             code = int(batch.status[row, column])
             diagnosis = int(batch.misconception[row, column])
-            answer = batch.submitted.answers[column].get(key)
+            answer = batch.submitted.answer(column, key)
             entry = {
                 "step": key,
                 "status": STATUSES[code],
                 "credit": credit_rows[position],
-                "submitted": answer.typed if answer is not None else None,
+                "submitted": answer.typed,
                 "misconception": PRIORITY[diagnosis].code if diagnosis != NO_MISCONCEPTION else None,
                 "feedback": self._feedback(key, row, code, diagnosis),
             }
@@ -81,7 +81,7 @@ class GradeResult:
         if code == CARRIED_FORWARD:
             return feedback.carried_forward(self._own_upstream(key))
         if code == INVALID:
-            return feedback.invalid(batch.submitted.answers[column][key].problem)
+            return feedback.invalid(batch.submitted.answer(column, key).problem)
         if code != INCORRECT:
             return feedback.missing()
         rule = feedback.formula(architecture, key)

@@ -52,17 +52,25 @@ class Tolerance:
             return 0.5 * _unit_of_last_figure(magnitude, self.digits, xp=xp)
         return xp.full_like(expected, 0.5 * 10.0 ** (-self.digits))
 
-    def accepts(self, submitted: Array, expected: Array, figures: Array, *, xp: ModuleType) -> Array:
+    def rounding_window(self, figures: Array, last_place: Array, *, xp: ModuleType) -> Array:
+        """Per submitted value, the half unit of its last typed digit where the precision rule applies.
+
+        The expected value rounded to the student's k figures equals what they typed exactly when
+        it lies within half a unit of the last digit they typed (0.0005 around '.016'). Where the
+        rule does not apply (too few figures, a fraction, the rule off) the window is -1: never.
+        """
+        applies = (
+            (figures >= self.min_sigfigs) & (figures > 0)
+            if self.min_sigfigs > 0
+            else xp.zeros_like(figures, dtype=bool)
+        )
+        return xp.where(applies, 0.5 * last_place * (1 + 1e-9), -1.0)
+
+    def accepts(self, submitted: Array, expected: Array, rounding_window: Array, *, xp: ModuleType) -> Array:
         """Elementwise: is ``submitted`` right for ``expected``? NaN on either side is never right."""
-        with_rounding = self.min_sigfigs > 0
         slack = 1e-12 * xp.abs(expected)  # float noise in the reference must not flip a verdict
-        accepted = xp.abs(submitted - expected) <= self.window(expected, xp=xp) + slack
-        if with_rounding:
-            rounded = round_to_figures(expected, figures, xp=xp)
-            typed_enough = figures >= self.min_sigfigs
-            close = xp.abs(submitted - rounded) <= 1e-9 * xp.abs(rounded) + 1e-300
-            accepted = accepted | (typed_enough & close)
-        return accepted
+        distance = xp.abs(submitted - expected)
+        return (distance <= self.window(expected, xp=xp) + slack) | (distance <= rounding_window)
 
 
 def _percent(fraction: float) -> str:
@@ -73,10 +81,3 @@ def _unit_of_last_figure(magnitude: Array, figures: Array | int, *, xp: ModuleTy
     """10^(exponent of the leading digit - figures + 1): the place value of the last figure kept."""
     safe = xp.where(magnitude > 0, magnitude, 1.0)
     return 10.0 ** (xp.floor(xp.log10(safe)) - figures + 1)
-
-
-def round_to_figures(value: Array, figures: Array, *, xp: ModuleType) -> Array:
-    """``value`` rounded half away from zero to ``figures`` significant figures, elementwise."""
-    magnitude = xp.abs(value)
-    unit = _unit_of_last_figure(magnitude, xp.maximum(figures, 1), xp=xp)
-    return xp.sign(value) * xp.floor(magnitude / unit + 0.5) * unit
