@@ -42,7 +42,7 @@ def test_precision_rule_accepts_the_value_rounded_to_the_figures_typed():
     assert not accepts(rule, ".016", 0.0152804)
     assert not accepts(rule, ".02", 0.0152804)  # one figure is below min_sigfigs
     assert not accepts(Tolerance(min_sigfigs=0), ".015", 0.0152804)
-    strict = Tolerance(rtol=1e-6)
+    strict = Tolerance(rtol=1e-6, atol=0.0)
     assert accepts(strict, "0.10", 0.0996)  # rounding across a power of ten
     assert not accepts(strict, "0.099", 0.0996)
     assert accepts(strict, "1.3008E-05", 1.30084e-05)
