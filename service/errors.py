@@ -93,7 +93,8 @@ def handle_http_exception(error: HTTPException) -> Response:
     messages = _validation_messages(error)
     if messages:
         errors = field_errors_from_messages(messages)
-        return problem_response(status, summarize(errors), errors=errors, headers=headers)
+        fields = errors if any(error["field"] for error in errors) else None
+        return problem_response(status, summarize(errors), errors=fields, headers=headers)
     return problem_response(status, error.description or HTTPStatus(status).description, headers=headers)
 
 

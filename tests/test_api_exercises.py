@@ -169,16 +169,30 @@ def test_malformed_json_is_400_and_a_wrong_content_type_415(client, instructor):
     not_an_object = client.post("/api/v1/exercises", json=[1, 2], headers=instructor)
     assert malformed.status_code == 400
     assert malformed.json["detail"] == "Invalid JSON body."
+    assert "errors" not in malformed.json
     assert as_text.status_code == 415
     assert as_text.json["detail"] == "Send the body as application/json (got 'text/plain')."
     assert not_an_object.status_code == 422
 
 
-def test_non_finite_numbers_in_a_spec_are_422(client, instructor):
-    body = json.dumps(NEW_SPEC).replace('"learning_rate": 0.5', '"learning_rate": NaN')
+@pytest.mark.parametrize(
+    ("replacement", "field"),
+    [('"learning_rate": NaN', "learning_rate"), ('"learning_rate": 1' + "0" * 400, "learning_rate")],
+)
+def test_numbers_no_float_can_hold_are_422(client, instructor, replacement, field):
+    body = json.dumps(NEW_SPEC).replace('"learning_rate": 0.5', replacement)
     response = client.post("/api/v1/exercises", data=body, content_type="application/json", headers=instructor)
     assert response.status_code == 422
-    assert response.json["errors"][0]["field"] in ("learning_rate", "spec")
+    assert response.json["errors"] == [
+        {"field": field, "message": "must be a finite number within the range of a double"}
+    ]
+
+
+def test_json_nested_too_deeply_is_400(client, instructor):
+    body = "[" * 100_000 + "]" * 100_000
+    response = client.post("/api/v1/exercises", data=body, content_type="application/json", headers=instructor)
+    assert response.status_code == 400
+    assert response.json["detail"] == "The JSON body is nested too deeply to read."
 
 
 def test_put_adds_a_version_and_checks_the_id(client, instructor):

@@ -27,7 +27,7 @@ def test_check_reports_spec_problems_and_unknown_keys(client):
     unknown = client.post("/api/v1/check", json={"spec": SPEC, "answers": {"loss": "1"}})
     no_spec = client.post("/api/v1/check", json={"answers": {}})
     assert bad_spec.status_code == 422
-    assert bad_spec.json["errors"][0]["field"] == "inputs"
+    assert bad_spec.json["errors"][0]["field"] == "spec.inputs"
     assert unknown.status_code == 422
     assert unknown.json["errors"][0]["field"] == "answers.loss"
     assert no_spec.status_code == 422

@@ -47,7 +47,7 @@ def test_precision_rule_accepts_the_value_rounded_to_the_figures_typed():
     assert not accepts(strict, "0.099", 0.0996)
     assert accepts(strict, "1.3008E-05", 1.30084e-05)
     assert not accepts(strict, "1.3008E-05", 1.30086e-05)
-    assert not accepts(rule, "3/4", 0.7501)  # a fraction is exact: no rounding to credit
+    assert not accepts(strict, "3/4", 0.7501)  # a fraction is exact: no rounding to credit
 
 
 def test_nan_is_never_accepted():

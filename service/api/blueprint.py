@@ -15,7 +15,7 @@ from flask import Request, request
 from marshmallow import Schema
 from webargs.flaskparser import FlaskParser, is_json_request
 from werkzeug import Response
-from werkzeug.exceptions import UnsupportedMediaType
+from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
 View = TypeVar("View", bound=Callable[..., Any])
 
@@ -27,6 +27,12 @@ class GraderParser(FlaskParser):
     """FlaskParser plus the ``submission`` location (JSON, or a form of step-key fields)."""
 
     __location_map__: ClassVar[dict[str, Any]] = {**FlaskParser.__location_map__, "submission": "load_submission"}
+
+    def _raw_load_json(self, req: Request) -> Any:
+        try:
+            return super()._raw_load_json(req)
+        except RecursionError:
+            raise BadRequest("The JSON body is nested too deeply to read.") from None
 
     def load_submission(self, req: Request, schema: Schema) -> Any:
         if is_json_request(req):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask.views import MethodView
 
 from schemas import CheckSchema, GradeResultSchema
+from service.engine import SpecError
 from service.grading import grade
 
 from .blueprint import JSON, Blueprint, accepts
@@ -20,4 +21,8 @@ class Check(MethodView):
     @blp.response(200, GradeResultSchema)
     def post(self, body):
         """Grade answers against a spec given inline; nothing is stored."""
-        return grade(accept_spec(body["spec"]), body["answers"]).to_dict()
+        try:
+            exercise = accept_spec(body["spec"])
+        except SpecError as error:
+            raise SpecError([f"spec.{line}" for line in error.errors]) from None
+        return grade(exercise, body["answers"]).to_dict()

@@ -5,7 +5,7 @@ Creating, changing and trying an exercise all accept a spec the same way, so the
 
 from __future__ import annotations
 
-import json
+import math
 import re
 import secrets
 from typing import Any
@@ -23,12 +23,33 @@ def configured_limits() -> Limits:
     return Limits(max_layers=current_app.config["MAX_LAYERS"], max_weights=current_app.config["MAX_WEIGHTS"])
 
 
+def unrepresentable_numbers(value: Any, path: str = "") -> list[str]:
+    """Problems with numbers no float can hold (NaN, infinities, integers past 1e308), by path.
+
+    JSON allows them and Python parses them; caught here, they are a 422 instead of an overflow.
+    """
+    if isinstance(value, dict):
+        return [line for key, item in value.items() for line in unrepresentable_numbers(item, _join(path, key))]
+    if isinstance(value, list):
+        return [line for index, item in enumerate(value) for line in unrepresentable_numbers(item, f"{path}[{index}]")]
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return []
+    try:
+        finite = math.isfinite(float(value))
+    except OverflowError:
+        finite = False
+    return [] if finite else [f"{path or 'spec'}: must be a finite number within the range of a double"]
+
+
+def _join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else str(key)
+
+
 def accept_spec(spec: dict[str, Any]) -> Exercise:
     """Parse and check a spec within the configured limits; SpecError lists every problem."""
-    try:
-        json.dumps(spec, allow_nan=False)
-    except (ValueError, OverflowError):
-        raise SpecError(["spec: NaN and infinities are not allowed anywhere in a spec"]) from None
+    problems = unrepresentable_numbers(spec)
+    if problems:
+        raise SpecError(problems)
     exercise = parse_exercise(spec, limits=configured_limits())
     validate_grading_options(exercise)
     return exercise
