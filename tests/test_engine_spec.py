@@ -30,6 +30,7 @@ def test_the_issue_example_message():
     [
         (BASE | {"inputs": [0.8, float("nan")]}, "inputs[1]: must be a finite number"),
         (BASE | {"inputs": []}, "inputs: must not be empty"),
+        (BASE | {"inputs": [0.8, 10**400]}, "inputs[1]: is too large for a 64-bit float"),
         (BASE | {"target": [0.95, 0.1]}, "target: expected 1 values (one per output unit), got 2"),
         (BASE | {"learning_rate": 0}, "learning_rate: must be greater than 0"),
         (BASE | {"layers": []}, "layers: required"),

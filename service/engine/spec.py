@@ -79,10 +79,15 @@ class _Checker:
         if not _is_number(value):
             self.fail(path, f"expected a number, got {_describe(value)}")
             return None
-        if not math.isfinite(value):
+        try:
+            number = float(value)
+        except OverflowError:
+            self.fail(path, "is too large for a 64-bit float")
+            return None
+        if not math.isfinite(number):
             self.fail(path, "must be a finite number (NaN and infinities are not allowed)")
             return None
-        return float(value)
+        return number
 
     def numbers(self, value: Any, path: str, *, expected: int | None = None, what: str = "") -> list[float] | None:
         if not isinstance(value, list):

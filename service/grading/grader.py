@@ -10,7 +10,7 @@ student's work. The same passes feed the misconception rules.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
@@ -32,6 +32,7 @@ from ..engine import (
     to_host,
     work_size,
 )
+from . import feedback
 from .dependencies import input_matrix
 from .misconceptions import PRIORITY, RecomputeContext
 from .options import GradingOptions, parse_grading_options
@@ -180,6 +181,7 @@ class BatchGrade:
     misconception: numpy.ndarray  # index into PRIORITY, or NO_MISCONCEPTION
     degenerate_upstream: numpy.ndarray  # carried forward from an unexplained degenerate answer: no credit
     backend: str
+    _feedback: dict[tuple[str, int, int], str] = field(default_factory=dict, repr=False)
 
     @cached_property
     def asked_rows(self) -> numpy.ndarray:
@@ -197,6 +199,24 @@ class BatchGrade:
     def scores(self) -> numpy.ndarray:
         weights = numpy.array([self.options.weight_for(key) for key in self.exercise.steps])
         return weights @ self.credit / weights.sum()
+
+    def fixed_feedback(self, key: str, code: int, diagnosis: int) -> str:
+        """Feedback that depends only on the step and its verdict, built once per batch."""
+        cached = self._feedback.get((key, code, diagnosis))
+        if cached is None:
+            cached = self._feedback[(key, code, diagnosis)] = self._compose_feedback(key, code, diagnosis)
+        return cached
+
+    def _compose_feedback(self, key: str, code: int, diagnosis: int) -> str:
+        rule = self.options.tolerance_for(key)
+        if code == CORRECT:
+            return feedback.correct(rule.in_words(with_rounding=False))
+        if code == MISSING_STATUS:
+            return feedback.missing()
+        formula = feedback.formula(self.exercise.network.architecture, key)
+        if diagnosis != NO_MISCONCEPTION:
+            return feedback.misconception(PRIORITY[diagnosis].feedback, formula)
+        return feedback.incorrect(rule.in_words(), formula)
 
     def results(self) -> list[GradeResult]:
         from .result import GradeResult  # noqa: PLC0415 - result builds on this module

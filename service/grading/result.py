@@ -14,6 +14,7 @@ from . import feedback
 from .dependencies import direct_inputs
 from .grader import CARRIED_FORWARD, CORRECT, INCORRECT, INVALID, NO_MISCONCEPTION, STATUSES, BatchGrade
 from .misconceptions import PRIORITY
+from .parse import Answer
 
 
 @dataclass
@@ -50,46 +51,35 @@ class GradeResult:
 
     def steps(self) -> list[dict[str, Any]]:
         batch, column = self.batch, self.column
+        rows = batch.asked_rows
         reveal = batch.options.reveal != "never"
-        credit_rows = batch.credit[:, column].tolist()
+        statuses = batch.status[rows, column].tolist()
+        diagnoses = batch.misconception[rows, column].tolist()
+        credits = batch.credit[:, column].tolist()
         entries = []
-        for position, key in enumerate(batch.exercise.steps):
-            row = batch.exercise.network.architecture.column_of[key]
-            code = int(batch.status[row, column])
-            diagnosis = int(batch.misconception[row, column])
+        for key, row, code, diagnosis, credit in zip(batch.exercise.steps, rows.tolist(), statuses, diagnoses, credits):
             answer = batch.submitted.answer(column, key)
             entry = {
                 "step": key,
                 "status": STATUSES[code],
-                "credit": credit_rows[position],
+                "credit": credit,
                 "submitted": answer.typed,
                 "misconception": PRIORITY[diagnosis].code if diagnosis != NO_MISCONCEPTION else None,
-                "feedback": self._feedback(key, row, code, diagnosis),
+                "feedback": self._feedback(key, row, code, diagnosis, answer),
             }
             if reveal:
                 entry["expected"] = float(batch.reference[row])
             entries.append(entry)
         return entries
 
-    def _feedback(self, key: str, row: int, code: int, diagnosis: int) -> str:
-        batch, column = self.batch, self.column
-        rule_of_step = batch.options.tolerance_for(key)
-        window = rule_of_step.in_words()
-        architecture = batch.exercise.network.architecture
-        if code == CORRECT:
-            return feedback.correct(rule_of_step.in_words(with_rounding=False))
+    def _feedback(self, key: str, row: int, code: int, diagnosis: int, answer: Answer) -> str:
         if code == CARRIED_FORWARD:
             return feedback.carried_forward(self._own_upstream(key))
         if code == INVALID:
-            return feedback.invalid(batch.submitted.answer(column, key).problem)
-        if code != INCORRECT:
-            return feedback.missing()
-        rule = feedback.formula(architecture, key)
-        if batch.degenerate_upstream[row, column]:
+            return feedback.invalid(answer.problem)
+        if code == INCORRECT and self.batch.degenerate_upstream[row, self.column]:
             return feedback.degenerate(self._own_upstream(key))
-        if diagnosis != NO_MISCONCEPTION:
-            return feedback.misconception(PRIORITY[diagnosis].feedback, rule)
-        return feedback.incorrect(window, rule)
+        return self.batch.fixed_feedback(key, code, diagnosis)
 
     def _own_upstream(self, key: str) -> list[str]:
         """The direct inputs of a step that the student answered and did not get exactly right."""
