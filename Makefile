@@ -4,7 +4,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test services
+.PHONY: run test services bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || { \
@@ -39,3 +39,8 @@ services:
 
 test: $(VENV)/.installed-test services
 	$(BIN)/python -m pytest
+
+# Speed goals are measured here, never by timed tests: writes the tables in docs/performance.md.
+bench: $(VENV)/.installed-run
+	$(BIN)/python -m bench.engine
+	$(BIN)/python -m bench.grading
