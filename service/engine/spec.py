@@ -194,11 +194,11 @@ def parse_exercise(spec: Any, *, limits: Limits | None = None) -> Exercise:
     if exercise_id is not None and not isinstance(exercise_id, str):
         check.fail("id", "expected a string")
 
-    inputs = (
-        check.numbers(spec.get("inputs"), "inputs")
-        if "inputs" in spec
-        else check.fail("inputs", "required: a list of numbers x_1..x_n")
-    )
+    inputs = None
+    if "inputs" not in spec:
+        check.fail("inputs", "required: a list of numbers x_1..x_n")
+    else:
+        inputs = check.numbers(spec["inputs"], "inputs")
     raw_layers = spec.get("layers")
     shapes: list[tuple[LayerShape, Any]] = []
     if not isinstance(raw_layers, list) or not raw_layers:
