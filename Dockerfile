@@ -26,7 +26,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PATH=/opt/venv/bin:$PATH \
     PYTHONPATH=/app \
-    GRADER_ENGINE=numpy
+    GRADER_ENGINE=numpy \
+    PROMETHEUS_MULTIPROC_DIR=/tmp/prometheus-multiproc
 RUN groupadd --system --gid 10001 grader \
  && useradd --system --uid 10001 --gid grader --home-dir /app --no-create-home --shell /usr/sbin/nologin grader
 COPY --from=cpu-deps /opt/venv /opt/venv
@@ -67,7 +68,8 @@ ENV DEBIAN_FRONTEND=noninteractive \
     PATH=/opt/venv/bin:$PATH \
     PYTHONPATH=/app \
     GRADER_ENGINE=auto \
-    CUPY_CACHE_DIR=/tmp/cupy-kernel-cache
+    CUPY_CACHE_DIR=/tmp/cupy-kernel-cache \
+    PROMETHEUS_MULTIPROC_DIR=/tmp/prometheus-multiproc
 # hadolint ignore=DL3008
 RUN apt-get update \
  && apt-get install -y --no-install-recommends python3.11 \

@@ -13,7 +13,8 @@ Docker image, the Kubernetes Deployment and the Compose install:
   GUNICORN_KEEPALIVE         seconds to hold an idle keep-alive connection (default 5)
   GUNICORN_MAX_REQUESTS      recycle a worker after this many requests, 0 = never (default 1000)
   GUNICORN_ACCESSLOG         access log target, "-" = stdout, "" = off (default "-")
-  GUNICORN_LOG_LEVEL         error log level (default: LOG_LEVEL, else info)
+  GUNICORN_LOG_LEVEL         gunicorn's own log level (default: LOG_LEVEL, else info)
+  LOG_LEVEL                  the app's log level (default info)
   PROMETHEUS_MULTIPROC_DIR   enables prometheus_client multi-process mode (see the hooks below)
 
 Gunicorn applies every module-level name that matches one of its settings, so helpers here
@@ -26,6 +27,7 @@ import glob as _glob
 import json as _json
 import math as _math
 import os as _os
+import sys as _sys
 
 from gunicorn import glogging as _glogging
 
@@ -99,6 +101,9 @@ worker_class = "gthread" if threads > 1 else "sync"
 preload_app = False
 max_requests = _env_int("GUNICORN_MAX_REQUESTS", 1000)
 max_requests_jitter = max_requests // 10
+# No control socket (gunicornc): the orchestrator manages the workers, and its default place,
+# $HOME/.gunicorn, is on the read-only root filesystem in the image.
+control_socket_disable = True
 # Worker heartbeat files: keep them in memory, and off the (read-only) root filesystem.
 worker_tmp_dir = "/dev/shm" if _os.path.isdir("/dev/shm") and _os.access("/dev/shm", _os.W_OK) else None
 
@@ -183,6 +188,50 @@ class JsonAccessLogger(_glogging.Logger):
 
 
 logger_class = JsonAccessLogger
+
+
+def _access_handler(target: str | None) -> dict:
+    """Access lines are JSON already (access_log_format): write them as they are."""
+    if not target:
+        return {"class": "logging.NullHandler"}
+    if target == "-":
+        return {"class": "logging.StreamHandler", "formatter": "as_is", "stream": "ext://sys.stdout"}
+    return {"class": "logging.FileHandler", "formatter": "as_is", "filename": target}
+
+
+# Every other line, gunicorn's (worker boots, timeouts, signals) and the app's (one per request,
+# errors with their stack), goes through the service's JsonFormatter: one JSON object per line.
+# Gunicorn lays this over its defaults, so it names every logger it changes; the formatter is
+# imported from the service's package (the image sets PYTHONPATH=/app; gunicorn adds its chdir).
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "json": {"()": "service.observability.logs.JsonFormatter"},
+        "as_is": {"format": "%(message)s"},
+    },
+    "handlers": {
+        "app": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stdout"},
+        "gunicorn": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"},
+        "access": _access_handler(accesslog),
+    },
+    "root": {"level": (_os.environ.get("LOG_LEVEL", "").strip() or "info").upper(), "handlers": ["app"]},
+    "loggers": {
+        "gunicorn.error": {"level": loglevel.upper(), "handlers": ["gunicorn"], "propagate": False},
+        "gunicorn.access": {"level": "INFO", "handlers": ["access"], "propagate": False},
+    },
+}
+
+
+def post_fork(server, worker):
+    """In each worker, text printed to stderr outside logging becomes a JSON line too.
+
+    Gunicorn itself prints a worker's boot error (the database down at start, say) after logging it.
+    """
+    from service.observability.logs import StderrToLog  # noqa: PLC0415 - loading this file needs no service
+
+    _sys.stderr = StderrToLog(_sys.stderr)
+
 
 # --------------------------------------------------------------------------- Prometheus multi-process mode
 # prometheus_client keeps each worker's values in PROMETHEUS_MULTIPROC_DIR; /metrics aggregates them.

@@ -20,7 +20,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """
     from flask import Flask  # noqa: PLC0415 - see the module docstring
 
-    from service import api  # noqa: PLC0415
+    from service import api, observability, web  # noqa: PLC0415
     from service.config import API_SETTINGS, Config  # noqa: PLC0415
     from service.engine import select_backend, use_backend  # noqa: PLC0415
 
@@ -30,5 +30,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.from_mapping(config or {})
     app.json.sort_keys = False  # step keys keep their computation order
     use_backend(select_backend(app.config["GRADER_ENGINE"]))
+    observability.init_app(app)  # JSON logs and /metrics; its request timer runs first
     api.init_app(app)
+    web.init_app(app)  # student pages: HTML, with their own error pages
     return app

@@ -27,7 +27,9 @@ ENVIRONMENT = {
     "GRADER_MAX_LAYERS": ("MAX_LAYERS", "most layers an exercise may have"),
     "GRADER_MAX_WEIGHTS": ("MAX_WEIGHTS", "most weights an exercise may have in all"),
     "GRADER_AUTO_MIGRATE": ("AUTO_MIGRATE", "apply database migrations when the app starts"),
+    "LOG_LEVEL": ("LOG_LEVEL", "level of the JSON log lines: DEBUG, INFO, WARNING, ERROR"),
 }
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
 def default_database_url(instance_path: str | Path) -> str:
@@ -64,6 +66,15 @@ def _flag(environ: Mapping[str, str], name: str, default: bool) -> bool:
     raise ValueError(f"{name} must be true or false, got {raw!r}")
 
 
+def _log_level(environ: Mapping[str, str], name: str, default: str) -> str:
+    raw = environ.get(name, "").strip().upper()
+    if not raw:
+        return default
+    if raw not in LOG_LEVELS:
+        raise ValueError(f"{name} must be one of {', '.join(LOG_LEVELS)}, got {raw!r}")
+    return raw
+
+
 @dataclass(frozen=True)
 class Config:
     """The deployment's settings; field names are the Flask config keys the app reads."""
@@ -75,6 +86,7 @@ class Config:
     MAX_LAYERS: int
     MAX_WEIGHTS: int
     AUTO_MIGRATE: bool
+    LOG_LEVEL: str = "INFO"
 
     @classmethod
     def from_environment(
@@ -90,6 +102,7 @@ class Config:
             MAX_LAYERS=_integer(environ, "GRADER_MAX_LAYERS", DEFAULT_MAX_LAYERS),
             MAX_WEIGHTS=_integer(environ, "GRADER_MAX_WEIGHTS", DEFAULT_MAX_WEIGHTS),
             AUTO_MIGRATE=_flag(environ, "GRADER_AUTO_MIGRATE", True),
+            LOG_LEVEL=_log_level(environ, "LOG_LEVEL", "INFO"),
         )
 
     def as_flask_config(self) -> dict[str, Any]:

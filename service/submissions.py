@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from service.engine import current_backend
 from service.grading import grade
+from service.observability import metrics
 from service.store import (
     IdempotencyKeyReused,
     SubmissionRecord,
@@ -63,7 +64,9 @@ def submit(
     if idempotency_key is not None and (existing := find_by_idempotency_key(session, idempotency_key)):
         return _replay(existing, fingerprint)
     stored = load_exercise(session, exercise_id)
-    result = grade(stored.exercise, answers).to_dict()
+    graded = grade(stored.exercise, answers)
+    metrics.record_grading([graded], source="submission")
+    result = graded.to_dict()
     record = SubmissionRecord(
         id=str(uuid.uuid4()),
         exercise_id=stored.id,

@@ -25,6 +25,8 @@ import kubernetes_validate
 import pytest
 import yaml
 
+from service.config import ENVIRONMENT
+
 ROOT = Path(__file__).resolve().parents[1]
 DOCKERFILE = ROOT / "Dockerfile"
 DOCKERIGNORE = ROOT / ".dockerignore"
@@ -152,6 +154,13 @@ def test_dockerfile_target(target, base, deps_stage, requirements):
     assert command == ["service:create_app()"]
 
 
+@pytest.mark.parametrize("target", ["cpu", "gpu"])
+def test_image_aggregates_metrics_across_workers(target):
+    """Without PROMETHEUS_MULTIPROC_DIR each gunicorn worker would report only its own requests."""
+    env = " ".join(_instructions(_dockerfile_stages()[target], "ENV"))
+    assert re.search(r"PROMETHEUS_MULTIPROC_DIR=/tmp/\S+", env), env
+
+
 def test_gpu_image_selects_engine_automatically():
     env = " ".join(_instructions(_dockerfile_stages()["gpu"], "ENV"))
     assert re.search(r"\bGRADER_ENGINE=auto\b", env)
@@ -233,6 +242,36 @@ def test_gunicorn_defaults(monkeypatch):
     assert conf.accesslog == "-" and conf.errorlog == "-"
     assert conf.loglevel == "info"
     assert callable(conf.child_exit) and callable(conf.on_starting)
+    assert conf.control_socket_disable is True, "no socket under $HOME on a read-only root filesystem"
+
+
+def test_gunicorn_logs_through_the_services_json_formatter(monkeypatch):
+    from service.observability.logs import JsonFormatter
+
+    logging = _load_gunicorn_conf(monkeypatch).logconfig_dict
+    assert logging["disable_existing_loggers"] is False
+    assert logging["formatters"]["json"]["()"] == f"{JsonFormatter.__module__}.{JsonFormatter.__name__}"
+    handlers = logging["handlers"]
+    assert logging["root"] == {"level": "INFO", "handlers": ["app"]}
+    assert logging["loggers"]["gunicorn.error"] == {"level": "INFO", "handlers": ["gunicorn"], "propagate": False}
+    assert logging["loggers"]["gunicorn.access"]["handlers"] == ["access"]
+    assert handlers["app"]["formatter"] == handlers["gunicorn"]["formatter"] == "json"
+    assert handlers["access"]["formatter"] == "as_is", "access lines are JSON already"
+    assert (handlers["access"]["stream"], handlers["gunicorn"]["stream"]) == ("ext://sys.stdout", "ext://sys.stderr")
+
+
+@pytest.mark.parametrize(
+    ("env", "handler"),
+    [
+        ({"GUNICORN_ACCESSLOG": ""}, {"class": "logging.NullHandler"}),
+        ({"GUNICORN_ACCESSLOG": "/var/log/access.jsonl"}, {"class": "logging.FileHandler", "formatter": "as_is"}),
+    ],
+)
+def test_gunicorn_access_log_can_go_off_or_to_a_file(monkeypatch, env, handler):
+    conf = _load_gunicorn_conf(monkeypatch, {**env, "LOG_LEVEL": "warning", "GUNICORN_LOG_LEVEL": "debug"})
+    assert handler.items() <= conf.logconfig_dict["handlers"]["access"].items()
+    assert conf.logconfig_dict["root"]["level"] == "WARNING"
+    assert conf.logconfig_dict["loggers"]["gunicorn.error"]["level"] == "DEBUG"
 
 
 def test_gunicorn_workers_follow_cpu_count(monkeypatch):
@@ -306,6 +345,7 @@ def test_gunicorn_settings_are_accepted_by_gunicorn(monkeypatch):
             cfg.set(name, value)  # runs gunicorn's own validators
             applied.add(name)
     assert {"bind", "workers", "timeout", "graceful_timeout", "limit_request_line", "child_exit"} <= applied
+    assert {"logconfig_dict", "post_fork", "control_socket_disable"} <= applied
     assert cfg.logger_class is conf.JsonAccessLogger
     assert cfg.workers == conf.workers
     assert cfg.limit_request_line == 4094
@@ -413,6 +453,7 @@ def test_gunicorn_serves_logs_json_and_shuts_down_gracefully(monkeypatch, tmp_pa
         GUNICORN_BIND=f"127.0.0.1:{port}",
         GUNICORN_WORKERS="1",
         PROMETHEUS_MULTIPROC_DIR=str(prometheus_dir),
+        PYTHONPATH=str(ROOT),  # as the image's PYTHONPATH=/app: the log formatter is the service's
     )
     stdout_path, stderr_path = tmp_path / "stdout.log", tmp_path / "stderr.log"
     with stdout_path.open("w") as stdout, stderr_path.open("w") as stderr:
@@ -460,6 +501,10 @@ def test_gunicorn_serves_logs_json_and_shuts_down_gracefully(monkeypatch, tmp_pa
                 raise
 
     assert returncode == 0, stderr_path.read_text()
+    # gunicorn's own lines (start, worker boot, signals, shutdown) are JSON, on stderr.
+    gunicorn_lines = [json.loads(line) for line in stderr_path.read_text().splitlines() if line.strip()]
+    assert {line["logger"] for line in gunicorn_lines} == {"gunicorn.error"}
+    assert any(line["message"].startswith("Booting worker") for line in gunicorn_lines)
     records = [json.loads(line) for line in stdout_path.read_text().splitlines() if line.strip()]
     assert len(records) == 1, stdout_path.read_text()
     (record,) = records
@@ -624,13 +669,34 @@ def test_service_hpa_pdb_target_the_deployment():
     assert pdb["spec"]["minAvailable"] < hpa["spec"]["minReplicas"]
 
 
+def _readiness_timeout() -> int:
+    container = _container(_resources()[("Deployment", "backprop-grader")])
+    return container["readinessProbe"]["timeoutSeconds"]
+
+
+def test_every_variable_the_manifests_set_is_read():
+    """A misspelt or stale variable in a manifest would be ignored without a word."""
+    # Read by libraries: prometheus_client, psycopg (libpq) and CuPy. REDIS_URL: compose runs Redis
+    # for features to come; nothing in the service reads it yet.
+    read = set(ENVIRONMENT) | {"PROMETHEUS_MULTIPROC_DIR", "PGCONNECT_TIMEOUT", "CUPY_CACHE_DIR", "REDIS_URL"}
+    read |= set(re.findall(r"^  (GUNICORN_[A-Z_]+)", GUNICORN_CONF.read_text(), re.MULTILINE))
+    configmap = _resources()[("ConfigMap", CONFIGMAP_NAME)]["data"]
+    grader = _compose()["services"]["grader"]["environment"]
+    deployments = [_resources()[("Deployment", name)] for name in ("backprop-grader", "backprop-grader-gpu")]
+    env = {item["name"] for deployment in deployments for item in _container(deployment).get("env", [])}
+    assert set(configmap) - read == set()
+    assert set(grader) - read == set()
+    assert env - read == set()
+
+
 def test_configmap_and_example_secret():
     resources = _resources()
     data = resources[("ConfigMap", CONFIGMAP_NAME)]["data"]
     assert data["GRADER_ENGINE"] in {"auto", "numpy", "cupy"}
     assert data["LOG_LEVEL"] == "INFO"
-    assert int(data["MAX_CONTENT_LENGTH"]) > 0
-    assert data["GRADER_MAX_REQUEST_BYTES"] == data["MAX_CONTENT_LENGTH"]
+    assert int(data["GRADER_MAX_REQUEST_BYTES"]) > 0
+    assert "MAX_CONTENT_LENGTH" not in data, "the service reads GRADER_MAX_REQUEST_BYTES only"
+    assert 2 <= int(data["PGCONNECT_TIMEOUT"]) < _readiness_timeout()
     assert data["GRADER_AUTO_MIGRATE"] == "false", "replicas must not race the migration Job"
     assert all(isinstance(value, str) for value in data.values())
 
@@ -708,7 +774,9 @@ def test_compose_services():
     assert grader["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
     assert "INSTRUCTOR_TOKENS" in grader["environment"]
     assert grader["environment"]["GRADER_AUTO_MIGRATE"] == "false"
-    assert grader["environment"]["GRADER_MAX_REQUEST_BYTES"] == grader["environment"]["MAX_CONTENT_LENGTH"]
+    assert int(grader["environment"]["GRADER_MAX_REQUEST_BYTES"]) > 0
+    assert "MAX_CONTENT_LENGTH" not in grader["environment"], "the service reads GRADER_MAX_REQUEST_BYTES only"
+    assert 2 <= int(grader["environment"]["PGCONNECT_TIMEOUT"]) < int(grader["healthcheck"]["timeout"].rstrip("s"))
     assert any(str(port).endswith(":8000") for port in grader["ports"])
 
     for name in ("grader", "db", "redis"):

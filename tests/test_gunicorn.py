@@ -16,7 +16,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -47,13 +47,26 @@ def free_port() -> int:
 
 
 class Server:
-    """gunicorn serving ``service:create_app()`` in its own process group, which only this test kills."""
+    """gunicorn serving ``service:create_app()`` in its own process group, which only this test kills.
 
-    def __init__(self, database_url: str, log_path: Path) -> None:
+    ``config_file`` (deploy/gunicorn.conf.py, say) and ``environ`` are for tests of the deployed
+    set-up; the command line's workers and bind still win over the file's.
+    """
+
+    def __init__(
+        self,
+        database_url: str,
+        log_path: Path,
+        *,
+        config_file: Path | None = None,
+        environ: Mapping[str, str] | None = None,
+    ) -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.database_url = database_url
         self.log_path = log_path
+        self.config_file = config_file
+        self.extra_environ = dict(environ or {})
         self.process: subprocess.Popen | None = None
 
     def start(self) -> None:
@@ -62,8 +75,10 @@ class Server:
             "DATABASE_URL": self.database_url,
             "INSTRUCTOR_TOKENS": TOKEN,
             "GRADER_ENGINE": "numpy",
+            **self.extra_environ,
         }
         command = [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{self.port}"]
+        command += ["--config", str(self.config_file)] if self.config_file else []
         command += ["--graceful-timeout", "5", "service:create_app()"]
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(

@@ -7,6 +7,7 @@ from flask.views import MethodView
 from schemas import CheckSchema, GradeResultSchema
 from service.engine import SpecError
 from service.grading import grade
+from service.observability import metrics
 
 from .blueprint import JSON, Blueprint, accepts
 from .specs import accept_spec
@@ -25,4 +26,6 @@ class Check(MethodView):
             exercise = accept_spec(body["spec"])
         except SpecError as error:
             raise SpecError([f"spec.{line}" for line in error.errors]) from None
-        return grade(exercise, body["answers"]).to_dict()
+        graded = grade(exercise, body["answers"])
+        metrics.record_grading([graded], source="check")
+        return graded.to_dict()

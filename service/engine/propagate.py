@@ -82,6 +82,7 @@ class _Settler:
         self.given, self.xp = given, xp
         self.computed: dict[BlockId, Array] = {}
         self.settled: dict[BlockId, Array] = {}
+        self.forward_derivatives: dict[int, Array] = {}  # f'(z) of each layer's computed z
 
     def __call__(self, block: BlockId, value: Array) -> Array:
         self.computed[block] = value
@@ -95,17 +96,18 @@ class _Settler:
         return value
 
     def derivative(self, number: int, activation_name: str) -> Array:
-        """f'(z) of layer ``number``, from z or, on rows that ask for it, from a.
+        """f'(z) of layer ``number``, from the settled z or, on columns that ask for it, from a.
 
-        Without given values a = f(z) exactly, so reading f' from a gives the same numbers and
-        spares recomputing the activation.
+        Without given values the settled z is the computed one, whose f'(z) the forward pass
+        already produced beside a = f(z).
         """
-        from_output = True if self.given is None else self.given.from_output
+        if self.given is None:
+            return self.forward_derivatives[number]
         return local_derivative(
             ACTIVATIONS[activation_name],
             self.settled[("z", number)],
             self.settled[("a", number)],
-            from_output=from_output,
+            from_output=self.given.from_output,
             xp=self.xp,
         )
 
@@ -131,7 +133,9 @@ def propagate(batch: NetworkBatch, *, xp: ModuleType, given: Given | None = None
         inputs = ops.layer_input(output, bias=layer.bias, xp=xp)
         layer_inputs.append(inputs)
         weighted_sum = settle(("z", number), ops.weighted_sum(weights, inputs, xp=xp))
-        output = settle(("a", number), ACTIVATIONS[layer.activation].value(weighted_sum, xp=xp))
+        activation, derivative = ACTIVATIONS[layer.activation].value_and_derivative(weighted_sum, xp=xp)
+        settle.forward_derivatives[number] = derivative
+        output = settle(("a", number), activation)
     if not architecture.trained:
         return Trace(settle.computed, settle.settled)
 
