@@ -42,7 +42,8 @@ def measure(backend, sizes: list[int], loop_limit: int) -> list[tuple]:
         else:
             looped, estimated = per_exercise_loop * size, True
         rows.append((backend.name, size, batched, looped, estimated))
-        print(f"{backend.name:5} B={size:>9,}  batched {duration(batched):>10}  loop {duration(looped):>10}{' (est.)' if estimated else ''}")
+        note = " (est.)" if estimated else ""
+        print(f"{backend.name:5} B={size:>9,}  batched {duration(batched):>10}  loop {duration(looped):>10}{note}")
         del batch
     return rows
 
@@ -54,8 +55,9 @@ def table(rows: list[tuple]) -> str:
     ]
     for name, size, batched, looped, estimated in rows:
         loop_text = duration(looped) + (" (estimated)" if estimated else "")
+        per_exercise = duration(batched / size)
         lines.append(
-            f"| {name} | {size:,} | {duration(batched)} | {duration(batched / size)} | {loop_text} | {looped / batched:,.0f}x |"
+            f"| {name} | {size:,} | {duration(batched)} | {per_exercise} | {loop_text} | {looped / batched:,.0f}x |"
         )
     return "\n".join(lines)
 

@@ -90,7 +90,7 @@ def main() -> None:
             f"| {one_by_one / batched:.1f}x |",
             f"| one by one (`grade`) | {duration(one_by_one)} | {duration(one_by_one / arguments.students)} | 1x |",
             "",
-            f"Turning the batch into per-step result dictionaries with feedback sentences (what the API",
+            "Turning the batch into per-step result dictionaries with feedback sentences (what the API",
             f"stores and returns) took a further {duration(build)} ({duration(build / arguments.students)} a",
             "submission); it is the same work either way and is done only when a result is read.",
             f"Verdicts in this class: {', '.join(f'{name} {count:,}' for name, count in counts.items())}.",
