@@ -29,7 +29,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.from_mapping(Config.from_environment(instance_path=app.instance_path).as_flask_config())
     app.config.from_mapping(config or {})
     app.json.sort_keys = False  # step keys keep their computation order
-    use_backend(select_backend(app.config["GRADER_ENGINE"]))
+    use_backend(select_backend(app.config["GRADER_ENGINE"], gpu_crossover=app.config["GPU_CROSSOVER"]))
     observability.init_app(app)  # JSON logs and /metrics; its request timer runs first
     api.init_app(app)
     web.init_app(app)  # student pages: HTML, with their own error pages

@@ -17,12 +17,15 @@ DEFAULT_INSTANCE_PATH = Path(__file__).resolve().parent.parent / "instance"
 DEFAULT_MAX_REQUEST_BYTES = 1024 * 1024
 DEFAULT_MAX_LAYERS = 10
 DEFAULT_MAX_WEIGHTS = 10_000
+DEFAULT_GPU_CROSSOVER = 2_000_000
 
 # Environment variable -> (config key, what it is), in the order the README documents them.
 ENVIRONMENT = {
     "DATABASE_URL": ("DATABASE_URL", "SQLAlchemy URL of the database"),
     "INSTRUCTOR_TOKENS": ("INSTRUCTOR_TOKENS", "comma-separated bearer tokens of instructors"),
     "GRADER_ENGINE": ("GRADER_ENGINE", "auto, numpy or cupy"),
+    "GRADER_GPU_CROSSOVER": ("GPU_CROSSOVER", "work (multiply-adds) below which CuPy hands over to NumPy"),
+    "GRADER_SECRET_KEY": ("SECRET_KEY", "signs the student pages' form tokens; the same on every worker"),
     "GRADER_MAX_REQUEST_BYTES": ("MAX_CONTENT_LENGTH", "largest request body accepted"),
     "GRADER_MAX_LAYERS": ("MAX_LAYERS", "most layers an exercise may have"),
     "GRADER_MAX_WEIGHTS": ("MAX_WEIGHTS", "most weights an exercise may have in all"),
@@ -87,6 +90,8 @@ class Config:
     MAX_WEIGHTS: int
     AUTO_MIGRATE: bool
     LOG_LEVEL: str = "INFO"
+    GPU_CROSSOVER: int = DEFAULT_GPU_CROSSOVER
+    SECRET_KEY: str | None = None
 
     @classmethod
     def from_environment(
@@ -103,6 +108,8 @@ class Config:
             MAX_WEIGHTS=_integer(environ, "GRADER_MAX_WEIGHTS", DEFAULT_MAX_WEIGHTS),
             AUTO_MIGRATE=_flag(environ, "GRADER_AUTO_MIGRATE", True),
             LOG_LEVEL=_log_level(environ, "LOG_LEVEL", "INFO"),
+            GPU_CROSSOVER=_integer(environ, "GRADER_GPU_CROSSOVER", DEFAULT_GPU_CROSSOVER),
+            SECRET_KEY=environ.get("GRADER_SECRET_KEY", "").strip() or None,
         )
 
     def as_flask_config(self) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from service.engine import current_backend
-from service.grading import grade
+from service.grading import GradeResult, grade
 from service.observability import metrics
 from service.store import (
     IdempotencyKeyReused,
@@ -34,10 +34,14 @@ def request_fingerprint(exercise_id: str, student_id: str, answers: Answers) -> 
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def engine_label() -> str:
-    """Which backend graded, e.g. ``numpy (cpu)``, stored with each submission."""
-    backend = current_backend()
-    return f"{backend.name} ({backend.device})"
+def engine_label(graded: GradeResult) -> str:
+    """Which array backend graded, e.g. ``numpy (cpu)``, stored with each submission.
+
+    Small work stays on NumPy even on a GPU node, so this is the module that actually ran.
+    """
+    if graded.batch.backend == "cupy":
+        return f"cupy ({current_backend().device})"
+    return f"{graded.batch.backend} (cpu)"
 
 
 def _replay(existing: SubmissionRecord, fingerprint: str) -> tuple[SubmissionRecord, bool]:
@@ -75,7 +79,7 @@ def submit(
         answers=dict(answers),
         result=result,
         score=float(result["score"]),
-        engine_backend=engine_label(),
+        engine_backend=engine_label(graded),
         idempotency_key=idempotency_key,
         request_fingerprint=fingerprint,
     )

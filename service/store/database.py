@@ -6,6 +6,7 @@ survives a killed worker; every connection waits for a busy writer instead of fa
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,6 +16,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
+POSTGRES_CONNECT_TIMEOUT_S = 5
 
 
 def normalize_database_url(url: str) -> str:
@@ -53,7 +55,17 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
         event.listen(engine, "connect", _on_sqlite_connect)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, connect_args=_postgres_connect_args(url))
+
+
+def _postgres_connect_args(url: str) -> dict[str, int]:
+    """Give up on an unanswering server after a few seconds: libpq would wait for ever.
+
+    A ``connect_timeout`` in the URL or ``PGCONNECT_TIMEOUT`` in the environment wins.
+    """
+    if "connect_timeout" in make_url(url).query or os.environ.get("PGCONNECT_TIMEOUT"):
+        return {}
+    return {"connect_timeout": POSTGRES_CONNECT_TIMEOUT_S}
 
 
 class Database:
