@@ -10,10 +10,16 @@ are not run: their time is the measured per-exercise loop cost times B, marked a
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 from .report import duration, machine, pin_to_one_core, timed, write_section
 
 CORE = pin_to_one_core()
+ROOT = Path(__file__).resolve().parent.parent
 
 import numpy  # noqa: E402 - after the thread settings above
 
@@ -30,7 +36,9 @@ def measure(backend, sizes: list[int], loop_limit: int) -> list[tuple]:
         batch = stack_networks([network] * size, xp=xp) if size > 1 else single
         repeats = max(3, min(200, 2_000_000 // max(size, 1)))
         batched = timed(lambda b=batch: solve_batch(b, xp=xp), repeats=repeats, synchronize=synchronize)
-        if size <= loop_limit:
+        if loop_limit <= 0:
+            looped, estimated = None, False
+        elif size <= loop_limit:
 
             def loop(count=size):
                 for _ in range(count):
@@ -42,8 +50,8 @@ def measure(backend, sizes: list[int], loop_limit: int) -> list[tuple]:
         else:
             looped, estimated = per_exercise_loop * size, True
         rows.append((backend.name, size, batched, looped, estimated))
-        note = " (est.)" if estimated else ""
-        print(f"{backend.name:5} B={size:>9,}  batched {duration(batched):>10}  loop {duration(looped):>10}{note}")
+        note = "" if looped is None else f"  loop {duration(looped):>10}{' (est.)' if estimated else ''}"
+        print(f"{backend.name:5} B={size:>9,}  batched {duration(batched):>10}{note}", file=sys.stderr)
         del batch
     return rows
 
@@ -54,21 +62,44 @@ def table(rows: list[tuple]) -> str:
         "| --- | ---: | ---: | ---: | ---: | ---: |",
     ]
     for name, size, batched, looped, estimated in rows:
-        loop_text = duration(looped) + (" (estimated)" if estimated else "")
         per_exercise = duration(batched / size)
+        if looped is None:
+            lines.append(f"| {name} | {size:,} | {duration(batched)} | {per_exercise} | not run | |")
+            continue
+        loop_text = duration(looped) + (" (estimated)" if estimated else "")
         lines.append(
             f"| {name} | {size:,} | {duration(batched)} | {per_exercise} | {loop_text} | {looped / batched:,.0f}x |"
         )
     return "\n".join(lines)
 
 
+# glibc hands large freed blocks back to the kernel and faults fresh pages in on the next call;
+# these settings keep them in the process, as a long-running worker could be configured to.
+KEEP_FREED_MEMORY = {"MALLOC_MMAP_THRESHOLD_": str(2**30), "MALLOC_TRIM_THRESHOLD_": str(2**31)}
+
+
+def rows_with_allocator_kept(sizes: list[int]) -> list[tuple]:
+    """The batched rows again, in a child process whose allocator keeps freed memory."""
+    command = [sys.executable, "-m", "bench.engine", "--rows-only", "--loop-limit", "0", "--sizes"]
+    command.append(",".join(map(str, sizes)))
+    completed = subprocess.run(
+        command, env=os.environ | KEEP_FREED_MEMORY, capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    return [("numpy, freed memory kept", *row[1:]) for row in json.loads(completed.stdout)]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", default="1,1000,10000,100000,1000000")
     parser.add_argument("--loop-limit", type=int, default=100_000)
+    parser.add_argument("--rows-only", action="store_true", help="print the NumPy rows as JSON, write nothing")
     arguments = parser.parse_args()
     sizes = [int(float(size)) for size in arguments.sizes.split(",")]
     rows = measure(select_backend("numpy"), sizes, arguments.loop_limit)
+    if arguments.rows_only:
+        print(json.dumps(rows))
+        return
+    rows += rows_with_allocator_kept([size for size in sizes if size >= 100_000])
     gpu = select_backend("auto")
     gpu_note = "No CUDA device here: no GPU rows (" + gpu.reason + ")."
     if gpu.name == "cupy":
@@ -81,6 +112,9 @@ def main() -> None:
             f"`make bench` (bench/engine.py) on {machine()}, pinned to {CORE}, NumPy {numpy.__version__}.",
             "Batched: `solve_batch` on B exercises stacked on the device; loop: the same call on one",
             "exercise, B times, in the same run. Median of several runs. " + gpu_note,
+            "'Freed memory kept': the same batches in a process started with "
+            + ", ".join(f"`{name}={value}`" for name, value in KEEP_FREED_MEMORY.items())
+            + ", so that big arrays freed by one call are reused by the next instead of faulted in anew.",
             "",
             table(rows),
         ]

@@ -61,25 +61,35 @@ SEEDS = int(os.environ.get("GRADER_RANDOM_SEEDS", "25"))
 KINDS = ("slip", "error_sign", "missing_derivative", "missing_learning_rate", "forgot_bias")
 
 
+def visible_mistake(kind: str, rng: numpy.random.Generator):
+    """A random network and a mistake of ``kind`` that changes at least one value by over 2%.
+
+    Some networks cannot show a mistake (no bias to forget; a linear unit whose derivative is 1),
+    so draw until one does: every test case then checks something.
+    """
+    for _ in range(100):
+        exercise = parse_exercise(random_spec(rng))
+        injected = inject(kind, exercise, rng)
+        if injected is None:
+            continue
+        block, values, code = injected
+        reference, chain = solve(exercise), student_chain(exercise, {block: values})
+        mistaken = [
+            key
+            for key in exercise.network.architecture.step_keys
+            if key.startswith(block[0] + ".") and (block[1] is None or key.split(".")[1] == str(block[1]))
+        ]
+        wrong = [key for key in mistaken if abs(chain[key] - reference[key]) > 0.02 * abs(reference[key]) + 1e-8]
+        if wrong:
+            return exercise, chain, mistaken, wrong, code
+    raise AssertionError(f"no network in 100 draws shows a {kind} mistake")
+
+
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("seed", range(SEEDS))
 def test_injected_mistake_is_named_and_later_work_is_not_marked_incorrect(kind, seed):
     rng = numpy.random.default_rng(1000 * KINDS.index(kind) + seed)
-    exercise = parse_exercise(random_spec(rng))
-    injected = inject(kind, exercise, rng)
-    if injected is None:
-        pytest.skip("this network has no bias to forget")
-    block, values, code = injected
-    reference = solve(exercise)
-    chain = student_chain(exercise, {block: values})
-    mistaken = [
-        key
-        for key in exercise.network.architecture.step_keys
-        if key.startswith(block[0] + ".") and (block[1] is None or key.split(".")[1] == str(block[1]))
-    ]
-    visibly_wrong = [key for key in mistaken if abs(chain[key] - reference[key]) > 0.02 * abs(reference[key]) + 1e-8]
-    if not visibly_wrong:
-        pytest.skip("the mistake happens to give the right value on this network")
+    exercise, chain, mistaken, visibly_wrong, code = visible_mistake(kind, rng)
     result = grade(exercise, {key: repr(value) for key, value in chain.items()})
     statuses, codes = result.statuses, result.misconceptions
     for key in visibly_wrong:

@@ -216,7 +216,7 @@ class BatchGrade:
         formula = feedback.formula(self.exercise.network.architecture, key)
         if diagnosis != NO_MISCONCEPTION:
             return feedback.misconception(PRIORITY[diagnosis].feedback, formula)
-        return feedback.incorrect(rule.in_words(), formula)
+        return feedback.incorrect(rule.in_words(with_rounding=False), formula)
 
     def results(self) -> list[GradeResult]:
         from .result import GradeResult  # noqa: PLC0415 - result builds on this module
