@@ -34,7 +34,7 @@ def measure(backend, sizes: list[int], loop_limit: int) -> list[tuple]:
     rows, per_exercise_loop = [], None
     for size in sizes:
         batch = stack_networks([network] * size, xp=xp) if size > 1 else single
-        repeats = max(3, min(200, 2_000_000 // max(size, 1)))
+        repeats = max(3, min(2000, 2_000_000 // max(size, 1)))
         batched = timed(lambda b=batch: solve_batch(b, xp=xp), repeats=repeats, synchronize=synchronize)
         if loop_limit <= 0:
             looped, estimated = None, False
@@ -54,6 +54,32 @@ def measure(backend, sizes: list[int], loop_limit: int) -> list[tuple]:
         print(f"{backend.name:5} B={size:>9,}  batched {duration(batched):>10}{note}", file=sys.stderr)
         del batch
     return rows
+
+
+def handwritten_yardstick(size: int) -> float:
+    """The worked example's step written out by hand with einsum, for scale only (never used).
+
+    The issue quotes such a version at 14-22 ms for B = 100,000 on its machines; timing it here,
+    in the same run, tells how this machine compares.
+    """
+    x = numpy.tile(numpy.array([[0.8], [0.5]]), (1, size))
+    w1, w2, w3 = numpy.full((4, 3, size), 0.5), numpy.full((4, 4, size), 0.5), numpy.full((1, 4, size), 0.5)
+    target, rate = numpy.full((1, size), 0.95), numpy.full(size, 0.001)
+
+    def step() -> None:
+        y0 = numpy.concatenate((numpy.ones((1, size)), x))
+        a1 = 1 / (1 + numpy.exp(-numpy.einsum("jib,ib->jb", w1, y0)))
+        a2 = 1 / (1 + numpy.exp(-numpy.einsum("jib,ib->jb", w2, a1)))
+        a3 = 1 / (1 + numpy.exp(-numpy.einsum("jib,ib->jb", w3, a2)))
+        e = target - a3
+        d3 = e * a3 * (1 - a3)
+        d2 = a2 * (1 - a2) * numpy.einsum("kb,kjb->jb", d3, w3)
+        d1 = a1 * (1 - a1) * numpy.einsum("kb,kjb->jb", d2, w2)
+        for delta, inputs, weights in ((d3, a2, w3), (d2, a1, w2), (d1, y0, w1)):
+            change = (rate * delta)[:, None] * inputs[None]
+            _ = weights + change
+
+    return timed(step, repeats=5)
 
 
 def table(rows: list[tuple]) -> str:
@@ -100,6 +126,7 @@ def main() -> None:
         print(json.dumps(rows))
         return
     rows += rows_with_allocator_kept([size for size in sizes if size >= 100_000])
+    yardstick = handwritten_yardstick(100_000)
     gpu = select_backend("auto")
     gpu_note = "No CUDA device here: no GPU rows (" + gpu.reason + ")."
     if gpu.name == "cupy":
@@ -117,6 +144,9 @@ def main() -> None:
             + ", so that big arrays freed by one call are reused by the next instead of faulted in anew.",
             "",
             table(rows),
+            "",
+            "Yardstick: the same step written out by hand with einsum for this one network (in",
+            f"bench/engine.py, used for nothing else) takes {duration(yardstick)} for B = 100,000 here.",
         ]
     )
     write_section("engine", body)
