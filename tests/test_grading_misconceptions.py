@@ -6,7 +6,7 @@ The wrong values are computed here by hand with numpy, independently of the engi
 import numpy
 import pytest
 
-from service.engine import parse_exercise, solve
+from service.engine import builtin_spec, parse_exercise, solve
 from service.grading import grade
 
 SPEC = {
@@ -112,6 +112,30 @@ def test_gaming_guard_gives_no_carried_credit_from_a_degenerate_answer():
     assert entry["credit"] == 0.0 and "exactly 0 or 1" in entry["feedback"]
     honest = grade(EXERCISE, {"a.1.1": "0.3", "a.1.2": "0.6", "z.2.1": repr(0.3 - 0.6 * 0.3 + 0.8 * 0.6)})
     assert honest.statuses["z.2.1"] == "carried_forward"
+
+
+def test_gaming_guard_follows_the_chain_built_on_a_degenerate_answer():
+    """0 for every hidden output, then the rest worked 'consistently' from it: no carried credit."""
+    exercise = parse_exercise(builtin_spec("worked-example"))
+    answers = {f"a.1.{unit}": "0" for unit in range(1, 5)} | {f"z.2.{unit}": "0" for unit in range(1, 5)}
+    answers |= {f"a.2.{unit}": "0.5" for unit in range(1, 5)} | {"z.3.1": "1.0"}
+    statuses = grade(exercise, answers).statuses
+    assert {statuses[key] for key in answers} == {"incorrect"}
+
+
+def test_an_explained_zero_does_not_trigger_the_guard():
+    """A zero that a named misconception explains is honest work: what follows keeps its credit."""
+    spec = {
+        "inputs": [1.0],
+        "layers": [{"activation": "relu", "bias": True, "weights": [[4.0, -3.0]]}],
+        "target": [1.0],
+        "learning_rate": 0.1,
+    }
+    # z = 4 - 3 = 1 and a = 1; without the bias z = -3, so a = relu(-3) = 0 and e = 1 - 0 = 1
+    result = grade(parse_exercise(spec), {"z.1.1": "-3", "a.1.1": "0", "e.1": "1"})
+    assert result.misconceptions == {"z.1.1": "forgot_bias"}
+    assert result.statuses["a.1.1"] == "carried_forward"
+    assert result.statuses["e.1"] == "carried_forward"
 
 
 @pytest.mark.parametrize("credit", [0.0, 0.5])

@@ -276,9 +276,16 @@ def grade_batch(
     status[to_device(submitted.invalid, xp=xp)] = INVALID
     context = RecomputeContext(architecture, batch, trace.settled, from_output, xp)
     misconception = _diagnose(context, rules, values, rounding, open_rows=status == INCORRECT, count=count, xp=xp)
-    # Gaming guard: no carried credit from an unexplained 0 (or a saturated 0/1 output)
-    explained = correct | carried | (misconception != NO_MISCONCEPTION)
-    blocked = carried & _degenerate_upstream(exercise, values, given & ~explained, reference, xp=xp)
+    blocked = _gaming_guard(
+        exercise,
+        values=values,
+        given=given,
+        reference=reference,
+        correct=correct,
+        carried=carried,
+        misconception=misconception,
+        xp=xp,
+    )
     status[blocked] = INCORRECT
     return BatchGrade(
         exercise,
@@ -292,21 +299,43 @@ def grade_batch(
     )
 
 
-def _degenerate_upstream(exercise: Exercise, values: Any, given: Any, reference: Any, *, xp: ModuleType) -> Any:
-    """(steps, B): a direct input of the step is a degenerate answer the student gave unexplained.
+def _gaming_guard(
+    exercise: Exercise,
+    *,
+    values: Any,
+    given: Any,
+    reference: Any,
+    correct: Any,
+    carried: Any,
+    misconception: Any,
+    xp: ModuleType,
+) -> Any:
+    """(steps, B): carried-forward steps that get no credit because they build on a degenerate answer.
 
     Degenerate: exactly 0 where the true value is not, or for an activation output exactly 0 or
     +-1 (saturated) where the true value is not. Entering such a value early would make every
-    later step trivial to 'carry forward' (Numbas issue 368).
+    later step trivial to 'carry forward' (Numbas issue 368). A degenerate value is fine when it
+    is explained: right, carried forward with credit, or produced by a named misconception.
+    Whatever is carried forward from an unexplained degenerate value, or from a step that lost
+    its credit this way, gets none either: the guard follows the chain until nothing changes.
     """
     keys = exercise.network.architecture.step_keys
     is_output = xp.asarray(numpy.array([key.startswith("a.") for key in keys]))[:, None]
     expected = reference[:, None]
     zero = (values == 0) & (expected != 0)
     saturated = is_output & (xp.abs(values) == 1) & (xp.abs(expected) != 1)
-    degenerate = (given & (zero | saturated)).astype(values.dtype)
+    degenerate = given & (zero | saturated)
     inputs = to_device(input_matrix(exercise.network.architecture), xp=xp)
-    return (inputs @ degenerate) > 0
+    named = misconception != NO_MISCONCEPTION
+    blocked = xp.zeros_like(carried)
+    for _ in range(len(keys)):
+        explained = correct | (carried & ~blocked) | named
+        tainted = ((degenerate & ~explained) | blocked).astype(values.dtype)
+        now_blocked = carried & ((inputs @ tainted) > 0)
+        if bool((now_blocked == blocked).all()):
+            break
+        blocked = now_blocked
+    return blocked
 
 
 def _diagnose(
