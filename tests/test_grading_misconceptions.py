@@ -145,3 +145,35 @@ def test_carried_forward_credit_is_set_per_exercise(credit):
     assert result.statuses["z.2.1"] == "carried_forward"
     entry = result.to_dict()["steps"][exercise.steps.index("z.2.1")]
     assert entry["credit"] == credit
+
+
+def test_gaming_with_next_to_nothing_earns_no_carried_credit():
+    """A delta of 1e-12, then changes of 0 and the old weights 'carried' from it: no credit."""
+    exercise = parse_exercise(builtin_spec("perceptron-backprop"))
+    old = {"w_new.1.1.0": "0.4", "w_new.1.1.1": "0.1", "w_new.1.1.2": "-0.6", "w_new.1.1.3": "-0.2"}
+    answers = {"delta.1.1": "1e-12"} | {f"dw.1.1.{i}": "0" for i in range(4)} | old
+    result = grade(exercise, answers)
+    assert result.score == 0.0
+    assert {result.statuses[key] for key in answers} == {"incorrect"}
+    entry = result.to_dict()["steps"][exercise.steps.index("dw.1.1.1")]
+    assert "delta.1.1" in entry["feedback"] and "next to nothing" in entry["feedback"]
+
+
+def test_a_new_weight_is_judged_by_the_change_it_implies():
+    """0.5 + 1.25e-5: '0.5' and '0.50' repeat the old weight; the change must be typed."""
+    exercise = parse_exercise(builtin_spec("worked-example"))
+    exact = solve(exercise)["w_new.3.1.1"]
+    assert f"{exact:.10f}" == "0.5000125360"
+    typed = {"w_new.3.1.1": "0.50", "w_new.3.1.2": "0.5000125", "w_new.3.1.3": "0.50001", "w_new.3.1.4": "0.500013"}
+    statuses = grade(exercise, typed).statuses
+    assert statuses["w_new.3.1.1"] == "incorrect"  # no figure of the change typed
+    assert statuses["w_new.3.1.2"] == "correct"  # the change within 1%
+    assert statuses["w_new.3.1.3"] == "incorrect"  # one figure of the change, 20% off
+    assert statuses["w_new.3.1.4"] == "correct"  # the change rounded to its two figures typed
+
+
+def test_a_new_weight_with_the_change_subtracted_is_named():
+    exercise = parse_exercise(builtin_spec("worked-example"))
+    change = solve(exercise)["dw.3.1.1"]
+    result = grade(exercise, {"w_new.3.1.1": repr(0.5 - change)})
+    assert result.misconceptions == {"w_new.3.1.1": "new_weight_sign"}

@@ -52,8 +52,9 @@ def carried_forward(upstream: list[str]) -> str:
 def degenerate(upstream: list[str]) -> str:
     named = ", ".join(upstream)
     return (
-        f"This follows from your earlier answer {named}, but that value is exactly 0 or 1 where the true value "
-        "is not, which makes this step trivial, so no credit is carried forward. Work the earlier step out first."
+        f"This follows from your earlier answer {named}, but that answer is 0, next to nothing or exactly 0 or 1 "
+        "where the true value is not (or is itself built on such an answer), which makes this step trivial, so "
+        "no credit is carried forward. Work the earlier step out first."
     )
 
 

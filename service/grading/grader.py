@@ -47,6 +47,8 @@ CORRECT, CARRIED_FORWARD, INCORRECT, MISSING_STATUS, INVALID = range(5)
 NO_MISCONCEPTION = -1
 # (fill unanswered steps from the reference?, read f' from the output a?) per reading
 READINGS = ((True, False), (True, True), (False, False), (False, True))
+# An unexplained answer this many times smaller than a nonzero true value counts as "about 0"
+DEGENERATE_RATIO = 1e-3
 
 
 class UnknownStepError(SpecError):
@@ -144,9 +146,8 @@ class _Rules:
             group_of_row[indices] = group
         return cls([(rule, numpy.array(indices)) for rule, indices in rows.items()], group_of_row)
 
-    def rounding_windows(self, submitted: SubmittedAnswers, *, xp: ModuleType) -> Any:
+    def rounding_windows(self, figures: Any, last_place: Any, *, xp: ModuleType) -> Any:
         """(steps, B): each answer's window under the precision rule of its step's tolerance."""
-        figures, last_place = to_device(submitted.figures, xp=xp), to_device(submitted.last_place, xp=xp)
         windows = xp.empty(figures.shape)
         for rule, rows in self.groups:
             windows[rows] = rule.rounding_window(figures[rows], last_place[rows], xp=xp)
@@ -180,6 +181,7 @@ class BatchGrade:
     status: numpy.ndarray  # int8 codes into STATUSES
     misconception: numpy.ndarray  # index into PRIORITY, or NO_MISCONCEPTION
     degenerate_upstream: numpy.ndarray  # carried forward from an unexplained degenerate answer: no credit
+    suspect: numpy.ndarray  # the degenerate answers (and the steps built on them) that withhold credit
     backend: str
     _feedback: dict[tuple[str, int, int], str] = field(default_factory=dict, repr=False)
 
@@ -259,14 +261,18 @@ def grade_batch(
     xp = backend.module_for(work_size(architecture, count * len(READINGS) * (1 + len(PRIORITY))))
     reference = to_device(solve_networks([exercise.network], backend=backend)[:, 0], xp=xp)
     rules = _Rules.of(exercise, options)
-    values, given = to_device(submitted.values, xp=xp), to_device(submitted.given, xp=xp)
-    rounding = rules.rounding_windows(submitted, xp=xp)
+    given = to_device(submitted.given, xp=xp)
+    # Compared as changes: a new weight w + dw is judged by the change it implies (see _as_changes)
+    old = to_device(_old_weights(exercise), xp=xp)[:, None]
+    values = to_device(submitted.values, xp=xp) - old
+    figures = _figures_of_changes(submitted, old, values, xp=xp)
+    rounding = rules.rounding_windows(figures, to_device(submitted.last_place, xp=xp), xp=xp)
 
-    expected = xp.broadcast_to(reference[:, None], values.shape)
+    expected = xp.broadcast_to(reference[:, None] - old, values.shape)
     correct = rules.accepts(values, expected, rounding, where=given, xp=xp)
     batch, given_values, from_output = _stacked_readings(exercise, submitted, reference, xp=xp)
     trace = propagate(batch, xp=xp, given=given_values)
-    recomputed = _by_reading(step_matrix(trace.computed, architecture, xp=xp), count)
+    recomputed = _by_reading(step_matrix(trace.computed, architecture, xp=xp), count) - old
     carried = rules.accepts(values, recomputed, rounding, where=given & ~correct, xp=xp)
 
     status = xp.full(values.shape, INCORRECT, dtype=xp.int8)
@@ -275,12 +281,15 @@ def grade_batch(
     status[~given] = MISSING_STATUS
     status[to_device(submitted.invalid, xp=xp)] = INVALID
     context = RecomputeContext(architecture, batch, trace.settled, from_output, xp)
-    misconception = _diagnose(context, rules, values, rounding, open_rows=status == INCORRECT, count=count, xp=xp)
-    blocked = _gaming_guard(
+    misconception = _diagnose(
+        context, rules, values, rounding, open_rows=status == INCORRECT, count=count, shift=old, xp=xp
+    )
+    blocked, suspect = _gaming_guard(
         exercise,
         values=values,
+        raw_values=values + old,
         given=given,
-        reference=reference,
+        expected=expected,
         correct=correct,
         carried=carried,
         misconception=misconception,
@@ -295,51 +304,87 @@ def grade_batch(
         to_host(status),
         to_host(misconception),
         to_host(blocked),
+        to_host(suspect),
         xp.__name__,
     )
+
+
+def _old_weights(exercise: Exercise) -> numpy.ndarray:
+    """(steps,): each w_new step's weight before the update, 0 for every other step."""
+    architecture = exercise.network.architecture
+    old = numpy.zeros(len(architecture.step_keys))
+    for block, rows in architecture.block_rows:
+        if block.kind == "w_new":
+            old[rows] = exercise.network.weights[block.layer - 1].ravel()
+    return old
+
+
+def _figures_of_changes(submitted: SubmittedAnswers, old: Any, changes: Any, *, xp: ModuleType) -> Any:
+    """Significant figures typed, counting for a new weight only those of the change it implies.
+
+    '0.50' for w = 0.5 types no figure of the change, so the precision rule cannot credit it as
+    a rounding of 0.5000125; '0.50000125' types three.
+    """
+    figures = to_device(submitted.figures, xp=xp)
+    place = to_device(submitted.last_place, xp=xp)
+    magnitude = xp.abs(changes)
+    safe_magnitude, safe_place = xp.where(magnitude > 0, magnitude, 1.0), xp.where(place > 0, place, 1.0)
+    of_change = xp.floor(xp.log10(safe_magnitude)) - xp.rint(xp.log10(safe_place)) + 1
+    of_change = xp.where((magnitude > 0) & (place > 0), xp.maximum(of_change, 0), 0).astype(figures.dtype)
+    return xp.where(old != 0, xp.minimum(of_change, figures), figures)
 
 
 def _gaming_guard(
     exercise: Exercise,
     *,
     values: Any,
+    raw_values: Any,
     given: Any,
-    reference: Any,
+    expected: Any,
     correct: Any,
     carried: Any,
     misconception: Any,
     xp: ModuleType,
-) -> Any:
-    """(steps, B): carried-forward steps that get no credit because they build on a degenerate answer.
+) -> tuple[Any, Any]:
+    """Carried-forward steps that get no credit because they build on a degenerate answer.
 
-    Degenerate: exactly 0 where the true value is not, or for an activation output exactly 0 or
+    Degenerate: 0, or a thousand times smaller than the true value, where the true value is not
+    0 (for a new weight: a change of about nothing), or for an activation output exactly 0 or
     +-1 (saturated) where the true value is not. Entering such a value early would make every
     later step trivial to 'carry forward' (Numbas issue 368). A degenerate value is fine when it
     is explained: right, carried forward with credit, or produced by a named misconception.
     Whatever is carried forward from an unexplained degenerate value, or from a step that lost
     its credit this way, gets none either: the guard follows the chain until nothing changes.
+    Returns (blocked, suspect): the steps that lose credit, and the answers they lose it by.
     """
     keys = exercise.network.architecture.step_keys
     is_output = xp.asarray(numpy.array([key.startswith("a.") for key in keys]))[:, None]
-    expected = reference[:, None]
-    zero = (values == 0) & (expected != 0)
-    saturated = is_output & (xp.abs(values) == 1) & (xp.abs(expected) != 1)
-    degenerate = given & (zero | saturated)
+    vanishing = (xp.abs(values) <= DEGENERATE_RATIO * xp.abs(expected)) & (expected != 0)
+    saturated = is_output & (xp.abs(raw_values) == 1) & (xp.abs(expected) != 1)
+    degenerate = given & (vanishing | saturated)
     inputs = to_device(input_matrix(exercise.network.architecture), xp=xp)
     named = misconception != NO_MISCONCEPTION
     blocked = xp.zeros_like(carried)
     for _ in range(len(keys)):
         explained = correct | (carried & ~blocked) | named
-        tainted = ((degenerate & ~explained) | blocked).astype(values.dtype)
-        now_blocked = carried & ((inputs @ tainted) > 0)
+        suspect = (degenerate & ~explained) | blocked
+        now_blocked = carried & ((inputs @ suspect.astype(values.dtype)) > 0)
         if bool((now_blocked == blocked).all()):
             break
         blocked = now_blocked
-    return blocked
+    return blocked, suspect
 
 
 def _diagnose(
-    context: RecomputeContext, rules: _Rules, values: Any, rounding: Any, *, open_rows: Any, count: int, xp: ModuleType
+    context: RecomputeContext,
+    rules: _Rules,
+    values: Any,
+    rounding: Any,
+    *,
+    open_rows: Any,
+    count: int,
+    shift: Any,
+    xp: ModuleType,
 ) -> Any:
     """The first misconception, in priority order, whose wrong rule gives the student's value."""
     architecture = context.architecture
@@ -350,7 +395,7 @@ def _diagnose(
             continue
         for candidate in misconception.rule(context):
             wrong = _candidate_matrix(candidate, architecture, values.shape[1] * len(READINGS), xp=xp)
-            hit = rules.accepts(values, _by_reading(wrong, count), rounding, where=undiagnosed, xp=xp)
+            hit = rules.accepts(values, _by_reading(wrong, count) - shift, rounding, where=undiagnosed, xp=xp)
             diagnosis[hit] = index
             undiagnosed = undiagnosed & ~hit
     return diagnosis

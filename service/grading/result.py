@@ -78,8 +78,15 @@ class GradeResult:
         if code == INVALID:
             return feedback.invalid(answer.problem)
         if code == INCORRECT and self.batch.degenerate_upstream[row, self.column]:
-            return feedback.degenerate(self._own_upstream(key))
+            return feedback.degenerate(self._suspect_upstream(key))
         return self.batch.fixed_feedback(key, code, diagnosis)
+
+    def _suspect_upstream(self, key: str) -> list[str]:
+        """The direct inputs of a step whose degenerate values withheld its carried credit."""
+        batch, column = self.batch, self.column
+        column_of = batch.exercise.network.architecture.column_of
+        upstream = direct_inputs(batch.exercise.network.architecture)[key]
+        return [step for step in upstream if batch.suspect[column_of[step], column]]
 
     def _own_upstream(self, key: str) -> list[str]:
         """The direct inputs of a step that the student answered and did not get exactly right."""
