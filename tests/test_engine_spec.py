@@ -36,6 +36,13 @@ def test_the_issue_example_message():
         (BASE | {"layers": []}, "layers: required"),
         (BASE | {"colour": "red"}, "colour: unknown field"),
         (with_layer(0, activation="softmax"), "layers[0].activation: unknown activation 'softmax'"),
+        (with_layer(0, activation=["sigmoid"]), "layers[0].activation: unknown activation a list"),
+        (BASE | {"title": "t" * 201}, "title: at most 200 characters, got 201"),
+        (BASE | {"id": "x" * 65}, "id: at most 64 characters, got 65"),
+        (
+            BASE | {"inputs": [1e200, 1.0], "layers": [{"units": 1, "weights": [[1e200, 1e200, 1.0]]}]},
+            "layers: the values overflow 64-bit floats (z.1.1); use smaller inputs or weights",
+        ),
         (with_layer(0, weights=float("inf")), "layers[0].weights: must be a finite number"),
         (with_layer(0, weights=[]), "layers[0].weights: must not be empty"),
         (with_layer(2, units=2), "layers[2].units: says 2 units but weights has 1 rows"),

@@ -20,6 +20,8 @@ from .architecture import Architecture, LayerShape
 GRADING_FIELDS = ("tolerance", "reveal", "carried_forward_credit", "step_weights")
 SPEC_FIELDS = ("id", "title", "description", "inputs", "layers", "target", "learning_rate", "steps")
 LAYER_FIELDS = ("units", "activation", "bias", "weights")
+MAX_TITLE_LENGTH = 200
+MAX_ID_LENGTH = 64
 
 
 class SpecError(ValueError):
@@ -130,8 +132,10 @@ def _read_layer(check: _Checker, raw: Any, path: str, fan_in: int) -> tuple[Laye
         if name not in LAYER_FIELDS:
             check.fail(f"{path}.{name}", f"unknown field; a layer has {', '.join(LAYER_FIELDS)}")
     activation = raw.get("activation", "sigmoid")
-    if activation not in ACTIVATIONS:
-        check.fail(f"{path}.activation", f"unknown activation {activation!r}; use one of {', '.join(ACTIVATIONS)}")
+    if not isinstance(activation, str) or activation not in ACTIVATIONS:
+        shown = repr(activation) if isinstance(activation, str) else _describe(activation)
+        check.fail(f"{path}.activation", f"unknown activation {shown}; use one of {', '.join(ACTIVATIONS)}")
+        activation = "sigmoid"
     bias = raw.get("bias", True)
     if not isinstance(bias, bool):
         check.fail(f"{path}.bias", f"expected true or false, got {_describe(bias)}")
@@ -158,7 +162,7 @@ def _read_layer(check: _Checker, raw: Any, path: str, fan_in: int) -> tuple[Laye
     elif units is None:
         check.fail(f"{path}.units", "required when weights is a single number")
         return None
-    return LayerShape(units, fan_in, bias, activation if activation in ACTIVATIONS else "sigmoid"), weights
+    return LayerShape(units, fan_in, bias, activation), weights
 
 
 def _read_weights(check: _Checker, raw: Any, path: str, layer: LayerShape) -> numpy.ndarray | None:
@@ -187,12 +191,16 @@ def parse_exercise(spec: Any, *, limits: Limits | None = None) -> Exercise:
     title = spec.get("title", "Exercise")
     if not isinstance(title, str) or not title.strip():
         check.fail("title", "expected a non-empty string")
+    elif len(title.strip()) > MAX_TITLE_LENGTH:
+        check.fail("title", f"at most {MAX_TITLE_LENGTH} characters, got {len(title.strip())}")
     description = spec.get("description", "")
     if not isinstance(description, str):
         check.fail("description", "expected a string (Markdown)")
     exercise_id = spec.get("id")
     if exercise_id is not None and not isinstance(exercise_id, str):
         check.fail("id", "expected a string")
+    elif exercise_id is not None and len(exercise_id) > MAX_ID_LENGTH:
+        check.fail("id", f"at most {MAX_ID_LENGTH} characters, got {len(exercise_id)}")
 
     inputs = None
     if "inputs" not in spec:
@@ -250,6 +258,7 @@ def parse_exercise(spec: Any, *, limits: Limits | None = None) -> Exercise:
     steps = _read_steps(check, spec.get("steps"), architecture)
     if check.errors:
         raise SpecError(check.errors)
+    _check_values_are_finite(network)
     return Exercise(
         title=title.strip(),
         network=network,
@@ -259,6 +268,17 @@ def parse_exercise(spec: Any, *, limits: Limits | None = None) -> Exercise:
         grading={name: spec[name] for name in GRADING_FIELDS if name in spec},
         spec=dict(spec),
     )
+
+
+def _check_values_are_finite(network: Network) -> None:
+    """Finite numbers can still overflow on the way (1e200 * 1e200): such a spec has no answer."""
+    from .solve import solve  # noqa: PLC0415 - solve builds on this module
+
+    values = solve(network)
+    overflowing = [key for key, value in values.items() if not math.isfinite(value)]
+    if overflowing:
+        shown = ", ".join(overflowing[:3]) + (", ..." if len(overflowing) > 3 else "")
+        raise SpecError([f"layers: the values overflow 64-bit floats ({shown}); use smaller inputs or weights"])
 
 
 def _read_steps(check: _Checker, raw: Any, architecture: Architecture) -> tuple[str, ...]:
