@@ -89,3 +89,16 @@ def test_perceptron_without_the_bias():
     assert result.statuses["z.1.1"] == "incorrect"
     assert result.misconceptions["z.1.1"] == "forgot_bias"
     assert result.statuses["a.1.1"] == "carried_forward"
+
+
+@pytest.mark.parametrize(
+    ("reveal", "shown"),
+    [("never", set()), ("after_submit", {"z.1.1", "a.1.1"}), ("always", {"z.1.1", "a.1.1", "e.1", "delta.1.1"})],
+)
+def test_reveal_shows_expected_values_as_the_exercise_says(reveal, shown):
+    spec = builtin_spec("perceptron-backprop") | {"reveal": reveal, "steps": ["z.1.1", "a.1.1", "e.1", "delta.1.1"]}
+    steps = grade(parse_exercise(spec), {"z.1.1": "-1.0", "a.1.1": "abc"}).to_dict()["steps"]
+    assert {step["step"] for step in steps if "expected" in step} == shown
+    expected = {step["step"]: step["expected"] for step in steps if "expected" in step}
+    if "z.1.1" in expected:
+        assert expected["z.1.1"] == pytest.approx(-0.6)

@@ -14,6 +14,8 @@ from typing import Any
 from ..engine import KINDS, Exercise, SpecError
 from .tolerance import MODES, Tolerance
 
+# never: no expected values in results; after_submit: for the steps the student answered;
+# always: for every asked step, answered or not (a worked solution comes back with the result)
 REVEAL_CHOICES = ("never", "after_submit", "always")
 _TOLERANCE_FIELDS = ("mode", "rtol", "atol", "digits", "min_sigfigs")
 

@@ -12,7 +12,16 @@ from typing import Any
 
 from . import feedback
 from .dependencies import direct_inputs
-from .grader import CARRIED_FORWARD, CORRECT, INCORRECT, INVALID, NO_MISCONCEPTION, STATUSES, BatchGrade
+from .grader import (
+    CARRIED_FORWARD,
+    CORRECT,
+    INCORRECT,
+    INVALID,
+    MISSING_STATUS,
+    NO_MISCONCEPTION,
+    STATUSES,
+    BatchGrade,
+)
 from .misconceptions import PRIORITY
 from .parse import Answer
 
@@ -52,7 +61,7 @@ class GradeResult:
     def steps(self) -> list[dict[str, Any]]:
         batch, column = self.batch, self.column
         rows = batch.asked_rows
-        reveal = batch.options.reveal != "never"
+        reveal = batch.options.reveal
         statuses = batch.status[rows, column].tolist()
         diagnoses = batch.misconception[rows, column].tolist()
         credits = batch.credit[:, column].tolist()
@@ -67,7 +76,7 @@ class GradeResult:
                 "misconception": PRIORITY[diagnosis].code if diagnosis != NO_MISCONCEPTION else None,
                 "feedback": self._feedback(key, row, code, diagnosis, answer),
             }
-            if reveal:
+            if reveal == "always" or (reveal == "after_submit" and code != MISSING_STATUS):
                 entry["expected"] = float(batch.reference[row])
             entries.append(entry)
         return entries
