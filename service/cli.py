@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from .engine import SpecError, builtin_exercise_ids, builtin_spec, parse_exercise, solve
-from .grading import grade_many, validate_grading_options
+from .grading import UnknownStepError, grade_many, validate_grading_options
 
 
 class UsageError(Exception):
@@ -104,6 +104,9 @@ def main(argv: list[str] | None = None, out: TextIO = sys.stdout, err: TextIO = 
     arguments = build_parser().parse_args(argv)
     try:
         arguments.handler(arguments, out)
+    except UnknownStepError as error:
+        err.write("invalid answers:\n" + "".join(f"  {line}\n" for line in error.errors))
+        return 2
     except SpecError as error:
         err.write("invalid exercise:\n" + "".join(f"  {line}\n" for line in error.errors))
         return 2

@@ -12,12 +12,13 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from service.engine.backend import DEFAULT_GPU_CROSSOVER
+
 # Where Flask puts the instance folder of this (uninstalled) package: <project>/instance.
 DEFAULT_INSTANCE_PATH = Path(__file__).resolve().parent.parent / "instance"
 DEFAULT_MAX_REQUEST_BYTES = 1024 * 1024
 DEFAULT_MAX_LAYERS = 10
 DEFAULT_MAX_WEIGHTS = 10_000
-DEFAULT_GPU_CROSSOVER = 2_000_000
 
 # Environment variable -> (config key, what it is), in the order the README documents them.
 ENVIRONMENT = {

@@ -73,4 +73,5 @@ def test_grade_with_an_unknown_step_fails(tmp_path):
     answers.write_text(json.dumps({"z.7.1": "1"}))
     completed = run("grade", "perceptron-forward", str(answers))
     assert completed.returncode == 2
+    assert completed.stderr.startswith("invalid answers:")
     assert "answers.z.7.1: unknown step key" in completed.stderr

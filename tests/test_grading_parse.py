@@ -31,7 +31,22 @@ def test_accepted_forms(typed, value, figures):
 
 
 @pytest.mark.parametrize(
-    "typed", ["abc", "NaN", "inf", "-Infinity", "1+2", "sigma(1.15)", "1/0", "1e999", "0x10", "1,5", ".", "e5"]
+    "typed",
+    [
+        "abc",
+        "NaN",
+        "inf",
+        "-Infinity",
+        "1+2",
+        "sigma(1.15)",
+        "1/0",
+        "1e999",
+        "0x10",
+        "1,5",
+        ".",
+        "e5",
+        "9" * 400 + "/1",
+    ],
 )
 def test_rejected_forms_say_what_is_accepted(typed):
     answer = parse_answer(typed)

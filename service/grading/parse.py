@@ -74,5 +74,8 @@ def parse_answer(raw: object) -> Answer:
         denominator = int(match["den"])
         if denominator == 0:
             return _invalid(typed, f"{typed!r} divides by zero")
-        return Answer(typed, int(match["num"]) / denominator, 0)
+        try:
+            return Answer(typed, int(match["num"]) / denominator, 0)
+        except OverflowError:
+            return _invalid(typed, f"{typed[:40]!r} is too large to be a result")
     return _invalid(typed, f"could not read {typed[:40]!r} as a number")
