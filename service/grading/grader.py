@@ -211,14 +211,17 @@ class BatchGrade:
 
     def _compose_feedback(self, key: str, code: int, diagnosis: int) -> str:
         rule = self.options.tolerance_for(key)
+        # a new weight is judged by the change it implies (see _figures_of_changes)
+        compared = "the change w_new - w" if key.startswith("w_new.") else "the value"
+        window = rule.in_words(with_rounding=False, of=compared)
         if code == CORRECT:
-            return feedback.correct(rule.in_words(with_rounding=False))
+            return feedback.correct(window)
         if code == MISSING_STATUS:
             return feedback.missing()
         formula = feedback.formula(self.exercise.network.architecture, key)
         if diagnosis != NO_MISCONCEPTION:
             return feedback.misconception(PRIORITY[diagnosis].feedback, formula)
-        return feedback.incorrect(rule.in_words(with_rounding=False), formula)
+        return feedback.incorrect(window, formula)
 
     def results(self) -> list[GradeResult]:
         from .result import GradeResult  # noqa: PLC0415 - result builds on this module

@@ -25,12 +25,12 @@ class Tolerance:
     digits: int = 3
     min_sigfigs: int = 2
 
-    def in_words(self, *, with_rounding: bool = True) -> str:
+    def in_words(self, *, with_rounding: bool = True, of: str = "the value") -> str:
         """The accepted window for a student: 'within 1% of the value'."""
         if self.mode in {"relabs", "rel"}:
-            words = f"within {_percent(self.rtol)} of the value"
+            words = f"within {_percent(self.rtol)} of {of}"
         elif self.mode == "abs":
-            words = f"within {self.atol:g} of the value"
+            words = f"within {self.atol:g} of {of}"
         elif self.mode == "sigfig":
             words = f"correct to {self.digits} significant figures"
         else:
