@@ -72,3 +72,18 @@ def test_cupy_gives_the_numpy_values():
     on_cpu = solve(exercise, backend=select_backend("numpy"))
     assert on_gpu.keys() == on_cpu.keys()
     numpy.testing.assert_allclose(list(on_gpu.values()), list(on_cpu.values()), rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not CUPY_INSTALLED or not gpu_usable(), reason="needs CuPy and a CUDA device")
+def test_grading_on_cupy_gives_the_numpy_verdicts():
+    from service.grading import grade_batch
+
+    exercise = parse_exercise(builtin_spec("worked-example"))
+    notebook = {"z.1.1": "1.15", "a.1.1": ".735", "z.2.1": "1.47", "delta.3.1": ".016", "delta.2.1": ".004864"}
+    submissions = [notebook, {"a.1.1": "0.7595", "e.1": "abc", "w_new.3.1.1": "0.5"}] * 50
+    on_gpu = grade_batch(exercise, submissions, backend=select_backend("cupy", gpu_crossover=0))
+    on_cpu = grade_batch(exercise, submissions, backend=select_backend("numpy"))
+    assert on_gpu.backend == "cupy"
+    numpy.testing.assert_array_equal(on_gpu.status, on_cpu.status)
+    numpy.testing.assert_array_equal(on_gpu.misconception, on_cpu.misconception)
