@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from .fields import Answer, UtcDateTime
+from .fields import Answer, NoControlCharacters, UtcDateTime
 
 MAX_STUDENT_ID_LENGTH = 100
+_STUDENT_ID_RULES = [validate.Length(min=1, max=MAX_STUDENT_ID_LENGTH), NoControlCharacters()]
 
 _ANSWERS = fields.Dict(
     keys=fields.String(validate=validate.Length(min=1, max=40)),
@@ -19,7 +20,7 @@ _ANSWERS = fields.Dict(
 class SubmissionInSchema(Schema):
     """JSON ``{"student_id", "answers"}``, or a form with ``student_id`` and one field per step key."""
 
-    student_id = fields.String(required=True, validate=validate.Length(min=1, max=MAX_STUDENT_ID_LENGTH))
+    student_id = fields.String(required=True, validate=_STUDENT_ID_RULES)
     answers = _ANSWERS
 
 
@@ -31,7 +32,7 @@ class CheckSchema(Schema):
 
 
 class SubmissionListQuerySchema(Schema):
-    student_id = fields.String(validate=validate.Length(min=1, max=MAX_STUDENT_ID_LENGTH))
+    student_id = fields.String(validate=_STUDENT_ID_RULES)
     format = fields.String(
         load_default="json",
         validate=validate.OneOf(["json", "csv"]),

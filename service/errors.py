@@ -116,11 +116,20 @@ def handle_idempotency_key_reused(error: IdempotencyKeyReused) -> Response:
     return problem_response(422, str(error), errors=[{"field": "Idempotency-Key", "message": str(error)}])
 
 
-def handle_unexpected_error(error: Exception) -> Response:
-    """Log the failure with the request id; tell the client that id and nothing internal."""
+def log_unexpected_error(error: Exception, where: str = "") -> str | None:
+    """Log an unhandled error with its stack under the request id; return the id to show the client.
+
+    The API's problem+json and the student pages' HTML page both report failures through this.
+    """
     original = getattr(error, "original_exception", None) or error
     request_id = current_request_id()
-    logger.error("unhandled error (request id %s)", request_id, exc_info=original)
+    logger.error("unhandled error%s (request id %s)", f" {where}" if where else "", request_id, exc_info=original)
+    return request_id
+
+
+def handle_unexpected_error(error: Exception) -> Response:
+    """Log the failure with the request id; tell the client that id and nothing internal."""
+    request_id = log_unexpected_error(error)
     detail = f"The server failed to handle this request. Quote request id {request_id} when reporting it."
     return problem_response(500, detail)
 

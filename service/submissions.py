@@ -1,8 +1,9 @@
 """The submission workflow, in one place for the API and the student pages alike.
 
 Load the exercise's current version, grade the answers, store answers and result with the
-version and the engine backend, commit, and only then acknowledge. An ``Idempotency-Key``
-seen before returns the submission it first produced instead of storing another.
+version and the engine backend, commit, and only then acknowledge. An ``Idempotency-Key`` the
+same student sent to the same exercise before returns the submission it first produced instead
+of storing another; keys are the client's, so other exercises and students may reuse them.
 """
 
 from __future__ import annotations
@@ -52,6 +53,11 @@ def _replay(existing: SubmissionRecord, fingerprint: str) -> tuple[SubmissionRec
     return existing, False
 
 
+def _earlier(session: Session, exercise_id: str, student_id: str, key: str | None) -> SubmissionRecord | None:
+    """What this student sent this exercise under ``key`` before (keys are scoped to both)."""
+    return None if key is None else find_by_idempotency_key(session, exercise_id, student_id, key)
+
+
 def submit(
     session: Session,
     exercise_id: str,
@@ -65,7 +71,7 @@ def submit(
     have, and IdempotencyKeyReused when the key came with different answers before.
     """
     fingerprint = request_fingerprint(exercise_id, student_id, answers)
-    if idempotency_key is not None and (existing := find_by_idempotency_key(session, idempotency_key)):
+    if existing := _earlier(session, exercise_id, student_id, idempotency_key):
         return _replay(existing, fingerprint)
     stored = load_exercise(session, exercise_id)
     graded = grade(stored.exercise, answers)
@@ -88,7 +94,7 @@ def submit(
         session.commit()
     except IntegrityError:
         session.rollback()
-        existing = find_by_idempotency_key(session, idempotency_key) if idempotency_key is not None else None
+        existing = _earlier(session, exercise_id, student_id, idempotency_key)
         if existing is None:
             raise
         return _replay(existing, fingerprint)

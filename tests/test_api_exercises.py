@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -207,6 +209,31 @@ def test_put_adds_a_version_and_checks_the_id(client, instructor):
     assert mismatch.status_code == 422
     assert mismatch.json["errors"][0]["field"] == "id"
     assert missing.status_code == 404
+
+
+def test_concurrent_puts_each_get_the_next_version(app, instructor):
+    """30 PUTs at once, from threads on their own connections: no 500, versions 2..31 with no gap.
+
+    On SQLite, SELECT ... FOR UPDATE is a no-op: two writers used to read the same current
+    version and the second insert failed on the primary key, a 500.
+    """
+    puts = 30
+    spec = {**NEW_SPEC, "id": "race"}
+    assert app.test_client().post("/api/v1/exercises", json=spec, headers=instructor).status_code == 201
+    start = threading.Barrier(puts)
+
+    def put(number: int):
+        client = app.test_client()
+        start.wait(timeout=30)
+        return client.put("/api/v1/exercises/race", json={**spec, "title": f"Race {number}"}, headers=instructor)
+
+    with ThreadPoolExecutor(puts) as pool:
+        responses = list(pool.map(put, range(puts)))
+    assert [response.status_code for response in responses] == [200] * puts, [r.json for r in responses]
+    versions = {response.json["version"]: response.json["title"] for response in responses}
+    assert sorted(versions) == list(range(2, puts + 2))
+    current = app.test_client().get("/api/v1/exercises/race").json
+    assert (current["version"], current["title"]) == (puts + 1, versions[puts + 1])
 
 
 def test_delete_retires_an_exercise(client, instructor):

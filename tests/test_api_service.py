@@ -74,6 +74,55 @@ def test_the_openapi_document_lists_every_endpoint(client):
     assert response.json["components"]["securitySchemes"]["instructor"]["scheme"] == "bearer"
 
 
+# The error statuses each operation documents, beside its success and "default".
+DOCUMENTED_ERRORS = {
+    ("get", "/api/v1/exercises"): {"422"},
+    ("post", "/api/v1/exercises"): {"400", "401", "403", "409", "413", "415", "422"},
+    ("get", "/api/v1/exercises/{exercise_id}"): {"404"},
+    ("put", "/api/v1/exercises/{exercise_id}"): {"400", "401", "403", "404", "413", "415", "422"},
+    ("delete", "/api/v1/exercises/{exercise_id}"): {"401", "403", "404"},
+    ("get", "/api/v1/exercises/{exercise_id}/solution"): {"401", "403", "404"},
+    ("post", "/api/v1/exercises/{exercise_id}/submissions"): {"400", "404", "413", "415", "422"},
+    ("get", "/api/v1/exercises/{exercise_id}/submissions"): {"401", "403", "404", "422"},
+    ("get", "/api/v1/submissions/{submission_id}"): {"401", "403", "404"},
+    ("post", "/api/v1/check"): {"400", "413", "415", "422"},
+    ("get", "/healthz"): set(),
+    ("get", "/readyz"): {"503"},
+}
+
+
+def test_the_openapi_document_is_valid_openapi_3_1_and_documents_each_error(client):
+    from openapi_spec_validator import OpenAPIV31SpecValidator
+
+    document = client.get("/openapi.json").json
+    assert document["openapi"] == "3.1.0"
+    assert [error.message for error in OpenAPIV31SpecValidator(document).iter_errors()] == []
+    responses = {
+        (method, path): operation["responses"]
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
+        if method in ("get", "post", "put", "delete")
+    }
+    assert set(responses) == set(DOCUMENTED_ERRORS)
+    for operation, documented in responses.items():
+        errors = {code for code in documented if code.startswith(("4", "5"))}
+        assert errors == DOCUMENTED_ERRORS[operation], operation
+        assert "default" in documented, operation
+    assert set(responses[("post", "/api/v1/exercises")]) >= {"201", "401", "403", "409", "422"}
+    assert responses[("post", "/api/v1/exercises")]["409"]["description"].startswith("An exercise with that id exists")
+    for path in ("/api/v1/exercises", "/api/v1/exercises/{exercise_id}/submissions"):
+        (page,) = [p for p in document["paths"][path]["get"]["parameters"] if p["name"] == "page"]
+        assert (page["schema"]["minimum"], page["schema"]["maximum"]) == (1, 1_000_000)
+    shared = document["components"]["responses"]
+    for operation, documented in responses.items():
+        for code, response in documented.items():
+            if code in ("200", "201", "204"):
+                continue
+            resolved = shared[response["$ref"].rsplit("/", 1)[-1]] if "$ref" in response else response
+            assert set(resolved["content"]) == {PROBLEM}, (operation, code)
+            assert resolved["content"][PROBLEM]["schema"] == {"$ref": "#/components/schemas/Problem"}
+
+
 def test_the_docs_page_is_served_without_scripts_or_cdn(client):
     response = client.get("/docs")
     html = response.get_data(as_text=True)

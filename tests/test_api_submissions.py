@@ -109,6 +109,32 @@ def test_a_retried_post_with_an_idempotency_key_returns_the_first_result(client,
     assert len(client.get(f"{FORWARD}/submissions", headers=instructor).json) == 1
 
 
+def test_an_idempotency_key_is_scoped_to_the_exercise_and_the_student(client, instructor):
+    headers = {"Idempotency-Key": "attempt-1"}
+    forward = submit(client, {"z.1.1": "1"}, headers=headers)
+    backprop = client.post(
+        "/api/v1/exercises/perceptron-backprop/submissions",
+        json={"student_id": "ada", "answers": {"z.1.1": "1"}},
+        headers=headers,
+    )
+    other_student = submit(client, {"z.1.1": "1"}, student_id="bob", headers=headers)
+    retry = submit(client, {"z.1.1": "1"}, headers=headers)
+    changed = submit(client, {"z.1.1": "2"}, headers=headers)
+    assert [r.status_code for r in (forward, backprop, other_student, retry)] == [201, 201, 201, 201]
+    assert len({forward.json["id"], backprop.json["id"], other_student.json["id"]}) == 3
+    assert not any("Idempotent-Replayed" in r.headers for r in (forward, backprop, other_student))
+    assert (retry.json, retry.headers["Idempotent-Replayed"]) == (forward.json, "true")
+    assert changed.status_code == 422
+    assert changed.json["errors"] == [
+        {
+            "field": "Idempotency-Key",
+            "message": "This Idempotency-Key was already used for a different submission; "
+            "use a new key for new answers.",
+        }
+    ]
+    assert len(client.get(f"{FORWARD}/submissions", headers=instructor).json) == 2
+
+
 def test_a_changed_exercise_keeps_old_submissions_on_their_version(client, instructor):
     old = submit(client, {"z.1.1": right("z.1.1")}).json
     spec = builtin_spec("perceptron-forward") | {"inputs": [3, 1, 3]}

@@ -12,11 +12,13 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -221,3 +223,22 @@ def test_gunicorn_serves_and_keeps_acknowledged_submissions(server: Server):
     assert server.call("GET", "/api/v1/exercises/gunicorn").status == 404
     listed = server.call("GET", "/api/v1/exercises/perceptron-forward/submissions?page_size=100", headers=INSTRUCTOR)
     assert len(listed.json) == 12
+
+
+def test_parallel_puts_across_workers_get_consecutive_versions(server: Server):
+    """30 PUTs at once across 2 worker processes: each 200, versions 2..31 with no gap or repeat."""
+    puts = 30
+    spec = {"id": "race", "title": "Race", "inputs": [1, 2], "layers": [{"weights": [[0.5, 0.1, 0.3]]}]}
+    assert server.call("POST", "/api/v1/exercises", json_body=spec, headers=INSTRUCTOR).status == 201
+    start = threading.Barrier(puts)
+
+    def put(number: int) -> Reply:
+        start.wait(timeout=30)
+        changed = {**spec, "title": f"Race {number}"}
+        return server.call("PUT", "/api/v1/exercises/race", json_body=changed, headers=INSTRUCTOR)
+
+    with ThreadPoolExecutor(puts) as pool:
+        replies = list(pool.map(put, range(puts)))
+    assert [reply.status for reply in replies] == [200] * puts, [reply.body[:200] for reply in replies]
+    assert sorted(reply.json["version"] for reply in replies) == list(range(2, puts + 2))
+    assert server.call("GET", "/api/v1/exercises/race").json["version"] == puts + 1

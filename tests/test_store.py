@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import threading
+from datetime import UTC, datetime
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
+from sqlalchemy.exc import IntegrityError
 
 from service.engine import builtin_exercise_ids, builtin_spec, parse_exercise
 from service.store import (
@@ -19,11 +22,18 @@ from service.store import (
     get_exercise_record,
     list_exercises,
     load_exercise,
+    make_engine,
     normalize_database_url,
     retire_exercise,
     seed_builtin_exercises,
     update_exercise,
     upgrade_database,
+)
+from service.store.migrate import alembic_config
+
+SUBMISSION = text(
+    "INSERT INTO submissions (id, exercise_id, exercise_version, student_id, answers, result, score, "
+    "engine_backend, submitted_at, idempotency_key) VALUES (:id, :exercise, 1, 'ada', '{}', '{}', 0, 'x', :now, 'k')"
 )
 
 
@@ -37,8 +47,36 @@ def test_migrations_create_the_models_schema_and_run_twice(database: Database):
         differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
         version = connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
     assert differences == []
-    assert version == "0001"
+    assert version == "0002"
     assert set(inspect(database.engine).get_table_names()) >= {"exercises", "exercise_versions", "submissions"}
+
+
+def test_migration_0002_scopes_idempotency_keys_and_keeps_the_rows(database_url: str):
+    """From 0001 with a submission in it (downgrading to it first on PostgreSQL) up to the newest."""
+    upgrade_database(database_url)
+    engine = make_engine(database_url)
+    with engine.begin() as connection:
+        config = alembic_config(database_url)
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0001")
+    now = {"now": datetime.now(UTC)}
+    with engine.begin() as connection:
+        for exercise in ("a", "b"):
+            connection.execute(
+                text(f"INSERT INTO exercises VALUES ('{exercise}', 1, 'A', '[]', :now, :now, NULL)"), now
+            )
+            connection.execute(text(f"INSERT INTO exercise_versions VALUES ('{exercise}', 1, '{{}}', :now)"), now)
+        connection.execute(SUBMISSION, {"id": "s1", "exercise": "a", **now})
+        with pytest.raises(IntegrityError), connection.begin_nested():  # 0001: one key for everyone
+            connection.execute(SUBMISSION, {"id": "s2", "exercise": "b", **now})
+    upgrade_database(database_url)
+    with engine.begin() as connection:
+        connection.execute(SUBMISSION, {"id": "s2", "exercise": "b", **now})
+        with pytest.raises(IntegrityError), connection.begin_nested():  # 0002: one key per exercise and student
+            connection.execute(SUBMISSION, {"id": "s3", "exercise": "a", **now})
+        stored = connection.execute(text("SELECT id, idempotency_key FROM submissions ORDER BY id")).all()
+    engine.dispose()
+    assert [tuple(row) for row in stored] == [("s1", "k"), ("s2", "k")]
 
 
 def test_concurrent_upgrades_wait_for_each_other(database_url: str):

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
+from sqlalchemy.exc import IntegrityError
 
 from service.engine import parse_exercise, select_backend, solve, use_backend
 from service.grading import UnknownStepError
@@ -10,6 +13,7 @@ from service.store import (
     Database,
     ExerciseNotFound,
     IdempotencyKeyReused,
+    SubmissionRecord,
     create_exercise,
     get_submission,
     iter_submissions,
@@ -78,6 +82,41 @@ def test_an_idempotency_key_with_other_answers_is_refused(exercise_db: Database)
         submit(session, "fwd", "ada", {"z.1.1": "1.2"}, idempotency_key="k-1")
         with pytest.raises(IdempotencyKeyReused, match="different submission"):
             submit(session, "fwd", "ada", {"z.1.1": "1.3"}, idempotency_key="k-1")
+
+
+def test_an_idempotency_key_is_unique_per_exercise_and_student_only(exercise_db: Database):
+    with exercise_db.session() as session:
+        create_exercise(session, "fwd-2", parse_exercise(SPEC))
+    with exercise_db.sessions() as session:
+        first, _ = submit(session, "fwd", "ada", {"z.1.1": "1.2"}, idempotency_key="attempt-1")
+        other_exercise, created_there = submit(session, "fwd-2", "ada", {"z.1.1": "1.2"}, idempotency_key="attempt-1")
+        other_student, created_for_bob = submit(session, "fwd", "bob", {"z.1.1": "1.2"}, idempotency_key="attempt-1")
+        again, created_again = submit(session, "fwd", "ada", {"z.1.1": "1.2"}, idempotency_key="attempt-1")
+    assert (created_there, created_for_bob, created_again) == (True, True, False)
+    assert len({first.id, other_exercise.id, other_student.id}) == 3
+    assert again.id == first.id
+
+
+def test_the_database_refuses_a_second_submission_under_a_scoped_key(exercise_db: Database):
+    def row(student_id: str) -> SubmissionRecord:
+        return SubmissionRecord(
+            id=str(uuid.uuid4()),
+            exercise_id="fwd",
+            exercise_version=1,
+            student_id=student_id,
+            answers={},
+            result={},
+            score=0.0,
+            engine_backend="numpy (cpu)",
+            idempotency_key="k",
+        )
+
+    with exercise_db.session() as session:
+        session.add_all([row("ada"), row("bob")])
+    with exercise_db.sessions() as session:
+        session.add(row("ada"))
+        with pytest.raises(IntegrityError):
+            session.commit()
 
 
 def test_fingerprints_differ_by_exercise_student_and_answers():

@@ -248,4 +248,7 @@ def test_an_unexpected_error_is_an_html_page_with_the_request_id(client, monkeyp
     assert response.mimetype == "text/html"
     assert "<code>req-123</code>" in html
     assert "database on fire" not in html
-    assert any("req-123" in record.getMessage() for record in caplog.records)
+    (logged,) = [record for record in caplog.records if "req-123" in record.getMessage()]
+    assert logged.name == "service.errors"
+    assert logged.getMessage() == "unhandled error on a student page (request id req-123)"
+    assert logged.exc_info is not None and str(logged.exc_info[1]) == "database on fire"

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from http import HTTPStatus
+
 from flask import Flask
 from flask_smorest import Api
+from flask_smorest.utils import prepare_response
 
 from schemas import ProblemSchema
 from service import errors
@@ -19,6 +22,16 @@ class GraderApi(Api):
 
     def handle_http_exception(self, error):
         return errors.handle_http_exception(error)
+
+    def _register_responses(self) -> None:
+        """flask-smorest's shared error responses, documented as the problem+json they are sent as."""
+        super()._register_responses()
+        shared = [(status.name, status.phrase) for status in HTTPStatus if status >= 400]
+        shared.append((self.DEFAULT_ERROR_RESPONSE_NAME, "Any other error, e.g. a 500 with its request id"))
+        for name, description in shared:
+            response = {"description": description, "schema": self.ERROR_SCHEMA}
+            prepare_response(response, self.spec, errors.PROBLEM_MIMETYPE)
+            self.spec.components.response(name, response, lazy=True)  # replaces the application/json one
 
 
 def init_app(app: Flask) -> GraderApi:

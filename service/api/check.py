@@ -19,6 +19,7 @@ blp = Blueprint("check", __name__, url_prefix="/api/v1", description="Grade with
 class Check(MethodView):
     @accepts(JSON)
     @blp.arguments(CheckSchema)
+    @blp.problems(400, 413, 415, 422)
     @blp.response(200, GradeResultSchema)
     def post(self, body):
         """Grade answers against a spec given inline; nothing is stored."""

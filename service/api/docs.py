@@ -37,10 +37,10 @@ def operations(spec: dict[str, Any]) -> list[dict[str, Any]]:
                     "instructor": bool(operation.get("security")),
                     "parameters": item.get("parameters", []) + operation.get("parameters", []),
                     "bodies": [(kind, _schema_name(body.get("schema", {}))) for kind, body in bodies.items()],
-                    "responses": [
+                    "responses": sorted(
                         (code, response.get("description", ""))
                         for code, response in operation.get("responses", {}).items()
-                    ],
+                    ),
                 }
             )
     return found

@@ -70,6 +70,7 @@ def _location(exercise_id: str) -> dict[str, str]:
 
 @blp.route("")
 class ExerciseCollection(MethodView):
+    @blp.problems(422)
     @blp.response(200, ExerciseListItemSchema(many=True))
     @blp.paginate()
     def get(self, pagination_parameters):
@@ -85,6 +86,7 @@ class ExerciseCollection(MethodView):
     @instructor_required
     @accepts(JSON)
     @blp.arguments(ExerciseSpecSchema)
+    @blp.problems(400, 401, 403, 409, 413, 415, 422)
     @blp.response(201, ExerciseSavedSchema)
     @blp.doc(**INSTRUCTOR_ONLY)
     def post(self, spec):
@@ -98,6 +100,7 @@ class ExerciseCollection(MethodView):
 
 @blp.route("/<exercise_id>")
 class ExerciseItem(MethodView):
+    @blp.problems(404)
     @blp.response(200, ExerciseSchema)
     def get(self, exercise_id):
         """The exercise as a student sees it: inputs, weights, activations, target, steps asked, tolerance."""
@@ -106,6 +109,7 @@ class ExerciseItem(MethodView):
     @instructor_required
     @accepts(JSON)
     @blp.arguments(ExerciseSpecSchema)
+    @blp.problems(400, 401, 403, 404, 413, 415, 422)
     @blp.response(200, ExerciseSavedSchema)
     @blp.doc(**INSTRUCTOR_ONLY)
     def put(self, spec, exercise_id):
@@ -119,6 +123,7 @@ class ExerciseItem(MethodView):
         return saved_view(stored)
 
     @instructor_required
+    @blp.problems(401, 403, 404)
     @blp.response(204)
     @blp.doc(**INSTRUCTOR_ONLY)
     def delete(self, exercise_id):
@@ -131,6 +136,7 @@ class ExerciseItem(MethodView):
 @blp.route("/<exercise_id>/solution")
 class ExerciseSolution(MethodView):
     @instructor_required
+    @blp.problems(401, 403, 404)
     @blp.response(200, SolutionSchema)
     @blp.doc(**INSTRUCTOR_ONLY)
     def get(self, exercise_id):

@@ -12,10 +12,12 @@ from typing import Any
 
 from flask import current_app
 
+from schemas.fields import control_character_problem
 from service.engine import Exercise, Limits, SpecError, parse_exercise
 from service.grading import validate_grading_options
 
 MAX_SLUG_LENGTH = 64
+MAX_SPEC_DEPTH = 16  # layers[0].weights[0][0] is 4 deep
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 
 
@@ -23,22 +25,39 @@ def configured_limits() -> Limits:
     return Limits(max_layers=current_app.config["MAX_LAYERS"], max_weights=current_app.config["MAX_WEIGHTS"])
 
 
-def unrepresentable_numbers(value: Any, path: str = "") -> list[str]:
-    """Problems with numbers no float can hold (NaN, infinities, integers past 1e308), by path.
+def spec_value_problems(spec: dict[str, Any]) -> list[str]:
+    """What no field of a spec may hold, by path, whatever the field: the engine never sees these.
 
-    JSON allows them and Python parses them; caught here, they are a 422 instead of an overflow.
+    Numbers no float can hold (NaN, infinities, integers past 1e308: JSON allows them, Python
+    parses them), text or keys with control characters (PostgreSQL cannot store NUL; tabs and
+    line breaks are fine), and nesting deeper than any spec needs. Walked with a stack, not
+    recursion, so a deeply nested body is a 422 like any other.
     """
-    if isinstance(value, dict):
-        return [line for key, item in value.items() for line in unrepresentable_numbers(item, _join(path, key))]
-    if isinstance(value, list):
-        return [line for index, item in enumerate(value) for line in unrepresentable_numbers(item, f"{path}[{index}]")]
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return []
+    problems = []
+    stack: list[tuple[str, Any, int]] = [("", spec, 0)]
+    while stack:
+        path, value, depth = stack.pop()
+        if isinstance(value, dict | list) and depth >= MAX_SPEC_DEPTH:
+            problems.append(f"{path}: nested deeper than {MAX_SPEC_DEPTH} levels; no spec field needs that")
+        elif isinstance(value, dict):
+            for key in value:
+                if isinstance(key, str) and (problem := control_character_problem(key, free_form=True)):
+                    problems.append(f"{_join(path, key)}: in a field name, {problem}")
+            stack.extend((_join(path, key), item, depth + 1) for key, item in reversed(value.items()))
+        elif isinstance(value, list):
+            stack.extend((f"{path}[{index}]", item, depth + 1) for index, item in reversed(list(enumerate(value))))
+        elif isinstance(value, str) and (problem := control_character_problem(value, free_form=True)):
+            problems.append(f"{path or 'spec'}: {problem}")
+        elif isinstance(value, int | float) and not isinstance(value, bool) and not _finite(value):
+            problems.append(f"{path or 'spec'}: must be a finite number within the range of a double")
+    return problems
+
+
+def _finite(number: float) -> bool:
     try:
-        finite = math.isfinite(float(value))
+        return math.isfinite(float(number))
     except OverflowError:
-        finite = False
-    return [] if finite else [f"{path or 'spec'}: must be a finite number within the range of a double"]
+        return False
 
 
 def _join(path: str, key: str) -> str:
@@ -47,7 +66,7 @@ def _join(path: str, key: str) -> str:
 
 def accept_spec(spec: dict[str, Any]) -> Exercise:
     """Parse and check a spec within the configured limits; SpecError lists every problem."""
-    problems = unrepresentable_numbers(spec)
+    problems = spec_value_problems(spec)
     if problems:
         raise SpecError(problems)
     exercise = parse_exercise(spec, limits=configured_limits())

@@ -6,9 +6,11 @@ from typing import Any
 
 from flask import Response, request, url_for
 from flask.views import MethodView
-from werkzeug.exceptions import BadRequest
+from flask_smorest import abort
+from marshmallow import ValidationError
 
 from schemas import SubmissionInSchema, SubmissionListQuerySchema, SubmissionSchema
+from schemas.fields import NoControlCharacters
 from service.auth import INSTRUCTOR_ONLY, instructor_required
 from service.store import SubmissionRecord, get_exercise_record, get_submission, iter_submissions, list_submissions
 from service.submissions import submit
@@ -65,8 +67,12 @@ def idempotency_key() -> str | None:
     key = request.headers.get(IDEMPOTENCY_HEADER)
     if key is None:
         return None
-    if not key.strip() or len(key) > MAX_IDEMPOTENCY_KEY_LENGTH:
-        raise BadRequest(f"{IDEMPOTENCY_HEADER} must be 1 to {MAX_IDEMPOTENCY_KEY_LENGTH} characters.")
+    try:
+        if not key.strip() or len(key) > MAX_IDEMPOTENCY_KEY_LENGTH:
+            raise ValidationError(f"Must be 1 to {MAX_IDEMPOTENCY_KEY_LENGTH} characters.")
+        NoControlCharacters()(key)
+    except ValidationError as error:
+        abort(400, messages={"headers": {IDEMPOTENCY_HEADER: error.messages}})
     return key
 
 
@@ -80,6 +86,17 @@ def _csv_response(exercise_id: str, student_id: str | None) -> Response:
 class ExerciseSubmissions(MethodView):
     @accepts(JSON, FORM)
     @blp.arguments(SubmissionInSchema, location="submission")
+    @blp.problems(
+        400,
+        404,
+        413,
+        415,
+        422,
+        described={
+            400: f"Malformed JSON, or a bad {IDEMPOTENCY_HEADER} header",
+            422: f"Invalid input, an unknown step key, or an {IDEMPOTENCY_HEADER} used before for other answers",
+        },
+    )
     @blp.response(201, SubmissionSchema)
     @blp.doc(**FORM_BODY, **IDEMPOTENCY_PARAMETER)
     def post(self, body, exercise_id):
@@ -93,6 +110,7 @@ class ExerciseSubmissions(MethodView):
 
     @instructor_required
     @blp.arguments(SubmissionListQuerySchema, location="query")
+    @blp.problems(401, 403, 404, 422)
     @blp.response(200, SubmissionSchema(many=True))
     @blp.paginate()
     @blp.doc(**INSTRUCTOR_ONLY)
@@ -118,6 +136,7 @@ class ExerciseSubmissions(MethodView):
 @blp.route("/submissions/<submission_id>")
 class Submission(MethodView):
     @instructor_required
+    @blp.problems(401, 403, 404, described={404: "No submission has the id in the URL"})
     @blp.response(200, SubmissionSchema)
     @blp.doc(**INSTRUCTOR_ONLY)
     def get(self, submission_id):

@@ -27,6 +27,11 @@ def normalize_database_url(url: str) -> str:
     return url
 
 
+def storable(text: str) -> bool:
+    """Whether ``text`` can be a stored key: PostgreSQL's text cannot hold NUL, so no stored id has one."""
+    return "\x00" not in text
+
+
 def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 

@@ -9,13 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from service.engine import Exercise, Limits, builtin_exercise_ids, builtin_spec, parse_exercise, step_kind
 
-from .database import Database
+from .database import Database, storable
 from .models import ExerciseRecord, ExerciseVersion, utc_now
 
 STORED_LIMITS = Limits(max_layers=1_000_000, max_weights=1_000_000_000)
@@ -53,10 +53,8 @@ def _not_found(exercise_id: str, record: ExerciseRecord | None) -> ExerciseNotFo
     return ExerciseNotFound(f"The exercise {exercise_id!r} was retired.")
 
 
-def _record(
-    session: Session, exercise_id: str, *, include_retired: bool = False, for_update: bool = False
-) -> ExerciseRecord:
-    record = session.get(ExerciseRecord, exercise_id, with_for_update=for_update)
+def _record(session: Session, exercise_id: str, *, include_retired: bool = False) -> ExerciseRecord:
+    record = session.get(ExerciseRecord, exercise_id) if storable(exercise_id) else None
     if record is None or (record.retired_at is not None and not include_retired):
         raise _not_found(exercise_id, record)
     return record
@@ -108,14 +106,31 @@ def create_exercise(session: Session, exercise_id: str, exercise: Exercise) -> S
 
 
 def update_exercise(session: Session, exercise_id: str, exercise: Exercise) -> StoredExercise:
-    """Add a version and make it current; earlier versions stay for the submissions graded on them."""
-    record = _record(session, exercise_id, for_update=True)
-    number = record.current_version + 1
+    """Add a version and make it current; earlier versions stay for the submissions graded on them.
+
+    The version number is taken by one atomic UPDATE ... RETURNING, which waits for any other
+    writer of the row (PostgreSQL's row lock, SQLite's write lock) and counts on from what it
+    committed: concurrent changes get consecutive versions on both databases. (A SELECT ... FOR
+    UPDATE first would not do: SQLite ignores it, and two writers read the same number. SQLite's
+    driver begins a transaction at its first write, so this UPDATE starts one and reads the row
+    as the other writer left it, after waiting out busy_timeout.)
+    """
+    bump = (
+        update(ExerciseRecord)
+        .where(ExerciseRecord.id == exercise_id, ExerciseRecord.retired_at.is_(None))
+        .values(
+            current_version=ExerciseRecord.current_version + 1,
+            title=exercise.title,
+            step_kinds=step_kinds(exercise),
+            updated_at=utc_now(),
+        )
+        .returning(ExerciseRecord.current_version)
+        .execution_options(synchronize_session="fetch")
+    )
+    number = session.scalar(bump) if storable(exercise_id) else None
+    if number is None:  # there is none, or it was retired
+        raise _not_found(exercise_id, session.get(ExerciseRecord, exercise_id) if storable(exercise_id) else None)
     session.add(ExerciseVersion(exercise_id=exercise_id, version=number, spec=_spec_with_id(exercise, exercise_id)))
-    record.current_version = number
-    record.title = exercise.title
-    record.step_kinds = step_kinds(exercise)
-    record.updated_at = utc_now()
     session.flush()
     return StoredExercise(exercise_id, number, exercise)
 

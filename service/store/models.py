@@ -9,7 +9,18 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, ForeignKeyConstraint, Index, Integer, MetaData, String
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Float,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -21,6 +32,9 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+IDEMPOTENCY_SCOPE = "uq_submissions_exercise_student_idempotency_key"
 
 
 def utc_now() -> datetime:
@@ -67,6 +81,8 @@ class SubmissionRecord(Base):
             name="fk_submissions_exercise_version",
         ),
         Index("ix_submissions_exercise_student", "exercise_id", "student_id", "submitted_at"),
+        # An Idempotency-Key is the client's: unique per exercise and student, not across everyone.
+        UniqueConstraint("exercise_id", "student_id", "idempotency_key", name=IDEMPOTENCY_SCOPE),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -78,5 +94,5 @@ class SubmissionRecord(Base):
     score: Mapped[float] = mapped_column(Float)
     engine_backend: Mapped[str] = mapped_column(String(200))
     submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
-    idempotency_key: Mapped[str | None] = mapped_column(String(255), unique=True, default=None)
+    idempotency_key: Mapped[str | None] = mapped_column(String(255), default=None)
     request_fingerprint: Mapped[str | None] = mapped_column(String(64), default=None)

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from .database import storable
 from .models import SubmissionRecord
 
 
@@ -19,14 +20,21 @@ class IdempotencyKeyReused(ValueError):
 
 
 def get_submission(session: Session, submission_id: str) -> SubmissionRecord:
-    record = session.get(SubmissionRecord, submission_id)
+    record = session.get(SubmissionRecord, submission_id) if storable(submission_id) else None
     if record is None:
         raise SubmissionNotFound(f"There is no submission with id {submission_id!r}.")
     return record
 
 
-def find_by_idempotency_key(session: Session, key: str) -> SubmissionRecord | None:
-    return session.scalar(select(SubmissionRecord).where(SubmissionRecord.idempotency_key == key))
+def find_by_idempotency_key(session: Session, exercise_id: str, student_id: str, key: str) -> SubmissionRecord | None:
+    """The submission this student sent to this exercise under ``key``: keys are scoped to both."""
+    return session.scalar(
+        select(SubmissionRecord).where(
+            SubmissionRecord.exercise_id == exercise_id,
+            SubmissionRecord.student_id == student_id,
+            SubmissionRecord.idempotency_key == key,
+        )
+    )
 
 
 def _of_exercise(exercise_id: str, student_id: str | None) -> Select:

@@ -9,7 +9,6 @@ app-wide handlers answer problem+json, which a browser would show as raw text).
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -18,18 +17,17 @@ from http import HTTPStatus
 from flask import Blueprint, Response, render_template, request, url_for
 from werkzeug.exceptions import HTTPException
 
-from schemas.fields import MAX_ANSWER_LENGTH
+from schemas.fields import MAX_ANSWER_LENGTH, control_character_problem
 from schemas.submissions import MAX_STUDENT_ID_LENGTH
 from service.api.database import request_session
 from service.api.request_id import current_request_id
+from service.errors import log_unexpected_error
 from service.store import ExerciseNotFound, IdempotencyKeyReused, list_exercises, load_exercise
 from service.submissions import submit
 
 from . import csrf
 from .page import IDEMPOTENCY_PREFIX, ExercisePage, summary_from, verdicts_from
 from .steps import notation, ordered_steps
-
-logger = logging.getLogger(__name__)
 
 bp = Blueprint("web", __name__, template_folder="templates", static_folder="static", static_url_path="/assets")
 
@@ -130,15 +128,19 @@ def grade_form(exercise_id: str) -> Response:
 
 
 def _field_errors(student_id: str, answers: Mapping[str, str]) -> dict[str, str]:
-    """What must be fixed before grading: the student id, and answers too long to be numbers."""
+    """What must be fixed before grading: the student id, and answers too long or with control characters."""
     errors = {}
     if not student_id:
         errors["student_id"] = "Enter your student id: your submission is stored under it."
     elif len(student_id) > MAX_STUDENT_ID_LENGTH:
         errors["student_id"] = f"A student id is at most {MAX_STUDENT_ID_LENGTH} characters long."
+    elif problem := control_character_problem(student_id):
+        errors["student_id"] = f"In a student id, {problem}."
     for key, value in answers.items():
         if len(value) > MAX_ANSWER_LENGTH:
             errors[key] = f"{notation(key)}: an answer is at most {MAX_ANSWER_LENGTH} characters long."
+        elif problem := control_character_problem(value, free_form=True):
+            errors[key] = f"{notation(key)}: in an answer, {problem}."
     return errors
 
 
@@ -176,8 +178,7 @@ def _http_error(error: HTTPException) -> Response:
 @bp.errorhandler(Exception)
 def _unexpected_error(error: Exception) -> Response:
     """Logged with the request id, which the page shows so that a student can quote it."""
-    original = getattr(error, "original_exception", None) or error
-    logger.error("unhandled error on a student page (request id %s)", current_request_id(), exc_info=original)
+    log_unexpected_error(error, "on a student page")
     return _error_page(
         HTTPStatus.INTERNAL_SERVER_ERROR,
         "Something went wrong on our side; your answers may not have been stored. Try again in a moment.",
