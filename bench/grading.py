@@ -3,7 +3,7 @@
     python -m bench.grading [--students 10000]
 
 The class is made with the engine: each student either works everything out (to 4 significant
-figures) or makes one mistake (a slip in a weighted sum, the error's sign, the learning rate
+figures; new weights to 10 decimals) or makes one mistake (a slip in a weighted sum, the error's sign, the learning rate
 left out) and works on correctly from it, as the carried-forward rules expect. Both ways grade
 the same submissions and must give the same verdicts; the table records both times.
 """
@@ -47,7 +47,13 @@ def student_work(exercise, rng: numpy.random.Generator) -> dict[str, str]:
     masks = {block: numpy.ones(values.shape, dtype=bool) for block, values in given.items()}
     settled = propagate(batch, xp=numpy, given=Given(given, masks)).settled
     values = step_matrix(settled, network.architecture, xp=numpy)[:, 0]
-    return {key: f"{value:.4g}" for key, value in zip(network.architecture.step_keys, values.tolist())}
+    return {key: typed(key, value) for key, value in zip(network.architecture.step_keys, values.tolist())}
+
+
+def typed(key: str, value: float) -> str:
+    """As a careful student types it: 4 significant figures, and a new weight to 4 figures of its
+    change (0.5000125360 as 0.5000125), since a new weight is graded by the change it implies."""
+    return f"{value:.10f}".rstrip("0") if key.startswith("w_new.") else f"{value:.4g}"
 
 
 def main() -> None:

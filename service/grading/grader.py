@@ -9,7 +9,7 @@ student's work. The same passes feed the misconception rules.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from types import ModuleType
@@ -33,7 +33,7 @@ from ..engine import (
     work_size,
 )
 from . import feedback
-from .dependencies import input_matrix
+from .dependencies import direct_inputs, input_matrix
 from .misconceptions import PRIORITY, RecomputeContext
 from .options import GradingOptions, parse_grading_options
 from .parse import MISSING, Answer, parse_answer
@@ -184,6 +184,7 @@ class BatchGrade:
     suspect: numpy.ndarray  # the degenerate answers (and the steps built on them) that withhold credit
     backend: str
     _feedback: dict[tuple[str, int, int], str] = field(default_factory=dict, repr=False)
+    _feedback_naming: dict[tuple[str, str, tuple[str, ...]], str] = field(default_factory=dict, repr=False)
 
     @cached_property
     def asked_rows(self) -> numpy.ndarray:
@@ -201,6 +202,21 @@ class BatchGrade:
     def scores(self) -> numpy.ndarray:
         weights = numpy.array([self.options.weight_for(key) for key in self.exercise.steps])
         return weights @ self.credit / weights.sum()
+
+    @cached_property
+    def upstream_rows(self) -> dict[str, tuple[tuple[str, int], ...]]:
+        """Step key -> its direct inputs as (key, row), looked up once per batch."""
+        architecture = self.exercise.network.architecture
+        column_of = architecture.column_of
+        return {key: tuple((up, column_of[up]) for up in ups) for key, ups in direct_inputs(architecture).items()}
+
+    def feedback_naming(self, sentence: Callable[[list[str]], str], key: str, upstream: tuple[str, ...]) -> str:
+        """A feedback sentence that names earlier steps, built once per batch for each naming."""
+        cache_key = (sentence.__name__, key, upstream)
+        cached = self._feedback_naming.get(cache_key)
+        if cached is None:
+            cached = self._feedback_naming[cache_key] = sentence(list(upstream))
+        return cached
 
     def fixed_feedback(self, key: str, code: int, diagnosis: int) -> str:
         """Feedback that depends only on the step and its verdict, built once per batch."""

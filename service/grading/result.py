@@ -6,12 +6,12 @@ only when a result is asked for (to store it or send it), never inside the batch
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
 from . import feedback
-from .dependencies import direct_inputs
 from .grader import (
     CARRIED_FORWARD,
     CORRECT,
@@ -83,27 +83,28 @@ class GradeResult:
 
     def _feedback(self, key: str, row: int, code: int, diagnosis: int, answer: Answer) -> str:
         if code == CARRIED_FORWARD:
-            return feedback.carried_forward(self._own_upstream(key))
+            return self._cached(feedback.carried_forward, key, self._upstream_where(key, self._not_right))
         if code == INVALID:
             return feedback.invalid(answer.problem)
         if code == INCORRECT and self.batch.degenerate_upstream[row, self.column]:
-            return feedback.degenerate(self._suspect_upstream(key))
+            return self._cached(feedback.degenerate, key, self._upstream_where(key, self._suspect))
         return self.batch.fixed_feedback(key, code, diagnosis)
 
-    def _suspect_upstream(self, key: str) -> list[str]:
-        """The direct inputs of a step whose degenerate values withheld its carried credit."""
-        batch, column = self.batch, self.column
-        column_of = batch.exercise.network.architecture.column_of
-        upstream = direct_inputs(batch.exercise.network.architecture)[key]
-        return [step for step in upstream if batch.suspect[column_of[step], column]]
+    def _cached(self, sentence: Callable[[list[str]], str], key: str, upstream: tuple[str, ...]) -> str:
+        """Feedback naming earlier steps, built once per batch for each distinct naming."""
+        return self.batch.feedback_naming(sentence, key, upstream)
 
-    def _own_upstream(self, key: str) -> list[str]:
-        """The direct inputs of a step that the student answered and did not get exactly right."""
-        batch, column = self.batch, self.column
-        column_of = batch.exercise.network.architecture.column_of
-        return [
-            upstream
-            for upstream in direct_inputs(batch.exercise.network.architecture)[key]
-            if batch.submitted.given[column_of[upstream], column]
-            and batch.status[column_of[upstream], column] != CORRECT
-        ]
+    @cached_property
+    def _not_right(self) -> list[bool]:
+        """Per step row: the student answered it and did not get it exactly right."""
+        batch = self.batch
+        return (batch.submitted.given[:, self.column] & (batch.status[:, self.column] != CORRECT)).tolist()
+
+    @cached_property
+    def _suspect(self) -> list[bool]:
+        """Per step row: a degenerate answer, or one built on it, that withholds carried credit."""
+        return self.batch.suspect[:, self.column].tolist()
+
+    def _upstream_where(self, key: str, flags: list[bool]) -> tuple[str, ...]:
+        """The direct inputs of ``key`` whose row is flagged."""
+        return tuple(step for step, row in self.batch.upstream_rows[key] if flags[row])
