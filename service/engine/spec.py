@@ -62,6 +62,8 @@ class Exercise:
     id: str | None = None
     grading: dict[str, Any] = field(default_factory=dict)
     spec: dict[str, Any] = field(default_factory=dict)  # the spec as given, to store and show
+    # every step's exact value in step order, solved once when the spec is read
+    reference: numpy.ndarray | None = field(default=None, repr=False, compare=False)
 
 
 def _is_number(value: Any) -> bool:
@@ -258,7 +260,7 @@ def parse_exercise(spec: Any, *, limits: Limits | None = None) -> Exercise:
     steps = _read_steps(check, spec.get("steps"), architecture)
     if check.errors:
         raise SpecError(check.errors)
-    _check_values_are_finite(network)
+    reference = _reference_values(network)
     return Exercise(
         title=title.strip(),
         network=network,
@@ -267,18 +269,22 @@ def parse_exercise(spec: Any, *, limits: Limits | None = None) -> Exercise:
         id=exercise_id,
         grading={name: spec[name] for name in GRADING_FIELDS if name in spec},
         spec=dict(spec),
+        reference=reference,
     )
 
 
-def _check_values_are_finite(network: Network) -> None:
-    """Finite numbers can still overflow on the way (1e200 * 1e200): such a spec has no answer."""
-    from .solve import solve  # noqa: PLC0415 - solve builds on this module
+def _reference_values(network: Network) -> numpy.ndarray:
+    """The exact value of every step, which must be finite: finite numbers can still overflow on
+    the way (1e200 * 1e200), and such a spec has no answer."""
+    from .solve import solve_networks  # noqa: PLC0415 - solve builds on this module
 
-    values = solve(network)
-    overflowing = [key for key, value in values.items() if not math.isfinite(value)]
+    values = solve_networks([network])[:, 0]
+    keys = network.architecture.step_keys
+    overflowing = [key for key, value in zip(keys, values.tolist()) if not math.isfinite(value)]
     if overflowing:
         shown = ", ".join(overflowing[:3]) + (", ..." if len(overflowing) > 3 else "")
         raise SpecError([f"layers: the values overflow 64-bit floats ({shown}); use smaller inputs or weights"])
+    return values
 
 
 def _read_steps(check: _Checker, raw: Any, architecture: Architecture) -> tuple[str, ...]:
