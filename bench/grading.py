@@ -25,7 +25,6 @@ from service.engine import (  # noqa: E402
     parse_exercise,
     propagate,
     stack_networks,
-    step_matrix,
 )
 from service.grading import grade, grade_batch  # noqa: E402
 
@@ -45,8 +44,7 @@ def student_work(exercise, rng: numpy.random.Generator) -> dict[str, str]:
     elif mistake == "learning_rate":
         given[("dw", 1)] = blocks[("dw", 1)] / network.learning_rate
     masks = {block: numpy.ones(values.shape, dtype=bool) for block, values in given.items()}
-    settled = propagate(batch, xp=numpy, given=Given(given, masks)).settled
-    values = step_matrix(settled, network.architecture, xp=numpy)[:, 0]
+    values = propagate(batch, xp=numpy, given=Given(given, masks)).settled_matrix[:, 0]
     return {key: typed(key, value) for key, value in zip(network.architecture.step_keys, values.tolist())}
 
 

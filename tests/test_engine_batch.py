@@ -1,11 +1,16 @@
 """A batch gives the values of its members one by one; architectures never mix."""
 
+import importlib
+
 import numpy
 import pytest
 
-from service.engine import parse_exercise, solve, solve_networks
+from service.engine import Given, blocks_of, parse_exercise, propagate, solve, solve_networks, stack_networks
 
 from .engine_helpers import random_spec
+
+# the package exports the function propagate under the module's name: look the module up
+propagate_module = importlib.import_module("service.engine.propagate")
 
 
 def vary(spec: dict, rng: numpy.random.Generator) -> dict:
@@ -43,3 +48,30 @@ def test_batch_rejects_mixed_architectures():
     )
     with pytest.raises(ValueError, match="one architecture"):
         solve_networks([first.network, second.network])
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_writing_values_as_computed_and_joining_them_at_the_end_agree(seed, monkeypatch):
+    """The two ways of building the step matrix (large and small batches) give the same bits."""
+    rng = numpy.random.default_rng(300 + seed)
+    base = random_spec(rng)
+    exercises = [parse_exercise(vary(base, rng)) for _ in range(6)]
+    batch = stack_networks([exercise.network for exercise in exercises], xp=numpy)
+    architecture = batch.architecture
+    typed = rng.normal(0, 1, (len(architecture.step_keys), 6))
+    asked = rng.random(typed.shape) < 0.3
+    given = Given(blocks_of(typed, architecture), blocks_of(asked, architecture))
+    traces = {}
+    for threshold in (1, 10**9):
+        monkeypatch.setattr(propagate_module, "WRITE_AS_COMPUTED_FROM_BYTES", threshold)
+        traces[threshold] = (propagate(batch, xp=numpy), propagate(batch, xp=numpy, given=given))
+    (written, written_given), (joined, joined_given) = traces[1], traces[10**9]
+    numpy.testing.assert_array_equal(written.settled_matrix, joined.settled_matrix)
+    numpy.testing.assert_array_equal(written_given.computed_matrix, joined_given.computed_matrix)
+    numpy.testing.assert_array_equal(written_given.settled_matrix, joined_given.settled_matrix)
+    # the student's values stand where given, and the computed ones differ from them somewhere
+    numpy.testing.assert_array_equal(written_given.settled_matrix[asked], typed[asked])
+    assert not numpy.array_equal(written_given.computed_matrix[asked], typed[asked])
+    for block, values in blocks_of(written_given.settled_matrix, architecture).items():
+        numpy.testing.assert_array_equal(written_given.settled[block], values)
+        numpy.testing.assert_array_equal(joined_given.settled[block], values)

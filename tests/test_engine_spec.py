@@ -1,8 +1,9 @@
 """Spec validation: every problem named with its field, limits enforced before computing."""
 
+import numpy
 import pytest
 
-from service.engine import Limits, SpecError, builtin_spec, parse_exercise
+from service.engine import Limits, SpecError, builtin_spec, parse_exercise, solve, stack_networks
 
 BASE = builtin_spec("worked-example")
 
@@ -77,3 +78,15 @@ def test_grading_fields_are_kept_for_the_grader():
 def test_steps_are_kept_in_computation_order():
     exercise = parse_exercise(BASE | {"steps": ["dw.3.1.1", "a.1.1", "e.1"]})
     assert exercise.steps == ("a.1.1", "e.1", "dw.3.1.1")
+
+
+def test_a_parsed_network_cannot_be_changed_in_place():
+    """A batch of one exercise is a view of the network's arrays: they are read-only."""
+    network = parse_exercise(builtin_spec("worked-example")).network
+    for array in (network.inputs, *network.weights, network.target):
+        assert array.flags.writeable is False
+    with pytest.raises(ValueError, match="read-only"):
+        network.weights[0][0, 0] = 1.0
+    batch = stack_networks([network], xp=numpy)
+    assert numpy.shares_memory(batch.weights[0], network.weights[0])
+    assert solve(network)["a.1.1"] == pytest.approx(0.7595109, abs=1e-7)

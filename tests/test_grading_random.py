@@ -4,15 +4,19 @@ The student's work is built with the engine's own pass, with the one mistaken bl
 place of the computed one: everything after it is computed right from the student's values.
 """
 
+import importlib
 import os
 
 import numpy
 import pytest
 
-from service.engine import Given, parse_exercise, propagate, solve, stack_networks, step_matrix
+from service.engine import Given, parse_exercise, propagate, solve, stack_networks
 from service.grading import grade, grade_many
 
 from .engine_helpers import random_spec
+
+# the package exports the function propagate under the module's name: look the module up
+propagate_module = importlib.import_module("service.engine.propagate")
 
 
 def student_chain(exercise, mistakes: dict) -> dict[str, float]:
@@ -22,7 +26,7 @@ def student_chain(exercise, mistakes: dict) -> dict[str, float]:
     values = {block: numpy.asarray(value, dtype=float).reshape(value.shape) for block, value in mistakes.items()}
     masks = {block: numpy.ones(value.shape, dtype=bool) for block, value in values.items()}
     trace = propagate(batch, xp=numpy, given=Given(values, masks))
-    matrix = step_matrix(trace.settled, architecture, xp=numpy)[:, 0]
+    matrix = trace.settled_matrix[:, 0]
     return dict(zip(architecture.step_keys, matrix.tolist()))
 
 
@@ -100,8 +104,11 @@ def test_injected_mistake_is_named_and_later_work_is_not_marked_incorrect(kind, 
     assert [key for key in later if statuses[key] == "incorrect"] == []
 
 
+@pytest.mark.parametrize("write_as_computed", [False, True])
 @pytest.mark.parametrize("seed", range(5))
-def test_batch_grading_equals_one_by_one(seed):
+def test_batch_grading_equals_one_by_one(seed, write_as_computed, monkeypatch):
+    if write_as_computed:  # as a large batch does, whatever the size (see WRITE_AS_COMPUTED_FROM_BYTES)
+        monkeypatch.setattr(propagate_module, "WRITE_AS_COMPUTED_FROM_BYTES", 1)
     rng = numpy.random.default_rng(500 + seed)
     exercise = parse_exercise(random_spec(rng))
     reference = solve(exercise)

@@ -7,8 +7,8 @@ from .activations import ACTIVATIONS, Activation
 from .architecture import KIND_NAMES, KINDS, Architecture, Block, LayerShape, step_indices, step_kind
 from .backend import Backend, BackendUnavailable, current_backend, select_backend, to_device, to_host, use_backend
 from .builtin import builtin_exercise_ids, builtin_spec
-from .propagate import Given, NetworkBatch, Trace, propagate
-from .solve import blocks_of, solve, solve_batch, solve_networks, stack_networks, step_matrix, work_size
+from .propagate import Given, NetworkBatch, Trace, blocks_of, propagate
+from .solve import solve, solve_batch, solve_networks, stack_networks, work_size
 from .spec import Exercise, Limits, Network, SpecError, parse_exercise
 
 __all__ = [
@@ -41,7 +41,6 @@ __all__ = [
     "stack_networks",
     "step_indices",
     "step_kind",
-    "step_matrix",
     "to_device",
     "to_host",
     "use_backend",

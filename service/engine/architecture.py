@@ -75,6 +75,11 @@ class Architecture:
     def weight_count(self) -> int:
         return sum(layer.units * layer.columns for layer in self.layers)
 
+    @cached_property
+    def unit_count(self) -> int:
+        """Units in all layers: rows of per-unit quantities such as f'(z)."""
+        return sum(layer.units for layer in self.layers)
+
     def layer(self, number: int) -> LayerShape:
         """Layer ``number``, 1-based as in the step keys."""
         return self.layers[number - 1]
@@ -115,6 +120,11 @@ class Architecture:
     def column_of(self) -> dict[str, int]:
         """Step key -> its column in a step matrix."""
         return {key: column for column, key in enumerate(self.step_keys)}
+
+    @cached_property
+    def block_spans(self) -> dict[tuple[str, int | None], tuple[slice, tuple[int, ...]]]:
+        """(kind, layer) -> the step-matrix rows of that block and the block's shape."""
+        return {(block.kind, block.layer): (rows, block.shape) for block, rows in self.block_rows}
 
     @cached_property
     def block_rows(self) -> tuple[tuple[Block, slice], ...]:

@@ -22,8 +22,11 @@ def layer_input(previous_output: Array, *, bias: bool, xp: ModuleType) -> Array:
     """y = (1, y_1..y_n) with a bias, (y_1..y_n) without: the values the weights multiply."""
     if not bias:
         return previous_output
-    ones = xp.ones((1, *previous_output.shape[1:]), dtype=previous_output.dtype)
-    return xp.concatenate((ones, previous_output), axis=0)
+    # written in place rather than concatenated: a few NumPy calls fewer on a single exercise
+    inputs = xp.empty((previous_output.shape[0] + 1, *previous_output.shape[1:]), dtype=previous_output.dtype)
+    inputs[0] = 1.0
+    inputs[1:] = previous_output
+    return inputs
 
 
 def weighted_sum(weights: Array, inputs: Array, *, xp: ModuleType) -> Array:
@@ -38,7 +41,7 @@ def output_error(target: Array, output: Array, *, xp: ModuleType) -> Array:
 
 def squared_error(error: Array, *, xp: ModuleType) -> Array:
     """E = 1/2 sum_k e_k^2   (backward: dE/de_k = e_k)."""
-    return 0.5 * xp.einsum("kb,kb->b", error, error)
+    return 0.5 * (error * error).sum(axis=0)
 
 
 def output_local_gradient(error: Array, derivative: Array, *, xp: ModuleType) -> Array:

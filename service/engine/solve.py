@@ -14,7 +14,7 @@ import numpy
 
 from .architecture import Architecture
 from .backend import Backend, current_backend, to_device, to_host
-from .propagate import BlockId, NetworkBatch, Trace, propagate
+from .propagate import NetworkBatch, Trace, propagate
 from .spec import Exercise, Network
 
 Array = Any
@@ -27,7 +27,8 @@ def stack_networks(networks: Sequence[Network], *, xp: ModuleType) -> NetworkBat
         raise ValueError("a batch holds exercises of one architecture only")
 
     def stacked(arrays: Sequence[numpy.ndarray]) -> Array:
-        return to_device(numpy.stack(arrays, axis=-1), xp=xp)
+        # one exercise: a view with a batch axis of one (numpy.stack would copy, at some µs a call)
+        return to_device(arrays[0][..., None] if len(arrays) == 1 else numpy.stack(arrays, axis=-1), xp=xp)
 
     trained = architecture.trained
     return NetworkBatch(
@@ -46,22 +47,6 @@ def work_size(architecture: Architecture, batch_size: int) -> int:
     return batch_size * architecture.weight_count * 4
 
 
-def step_matrix(blocks: dict[BlockId, Array], architecture: Architecture, *, xp: ModuleType) -> Array:
-    """Flatten per-block arrays into one (steps, B) matrix, rows in the architecture's step order."""
-    parts = [blocks[(block.kind, block.layer)] for block in architecture.blocks]
-    batch = parts[0].shape[-1]
-    return xp.concatenate([part.reshape(-1, batch) for part in parts], axis=0)
-
-
-def blocks_of(matrix: Array, architecture: Architecture) -> dict[BlockId, Array]:
-    """Split a (steps, B) matrix back into per-block arrays (views, no copies)."""
-    batch = matrix.shape[-1]
-    return {
-        (block.kind, block.layer): matrix[rows].reshape((*block.shape, batch))
-        for block, rows in architecture.block_rows
-    }
-
-
 def solve_batch(batch: NetworkBatch, *, xp: ModuleType) -> Trace:
     """Every value of one training step for a batch already on ``xp``'s device."""
     return propagate(batch, xp=xp)
@@ -73,7 +58,7 @@ def solve_networks(networks: Sequence[Network], *, backend: Backend | None = Non
     architecture = networks[0].architecture
     xp = backend.module_for(work_size(architecture, len(networks)))
     trace = solve_batch(stack_networks(networks, xp=xp), xp=xp)
-    return to_host(step_matrix(trace.settled, architecture, xp=xp))
+    return to_host(trace.settled_matrix)
 
 
 def solve(exercise: Exercise | Network, *, backend: Backend | None = None) -> dict[str, float]:

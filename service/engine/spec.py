@@ -50,6 +50,12 @@ class Network:
     target: numpy.ndarray | None
     learning_rate: float | None
 
+    def __post_init__(self) -> None:
+        # frozen through and through: a batch of one exercise holds views of these arrays
+        for array in (self.inputs, *self.weights, self.target):
+            if array is not None:
+                array.flags.writeable = False
+
 
 @dataclass(frozen=True)
 class Exercise:

@@ -27,7 +27,6 @@ from ..engine import (
     propagate,
     solve_networks,
     stack_networks,
-    step_matrix,
     to_device,
     to_host,
     work_size,
@@ -294,7 +293,7 @@ def grade_batch(
     correct = rules.accepts(values, expected, rounding, where=given, xp=xp)
     batch, given_values, from_output = _stacked_readings(exercise, submitted, reference, xp=xp)
     trace = propagate(batch, xp=xp, given=given_values)
-    recomputed = _by_reading(step_matrix(trace.computed, architecture, xp=xp), count) - old
+    recomputed = _by_reading(trace.computed_matrix, count) - old
     carried = rules.accepts(values, recomputed, rounding, where=given & ~correct, xp=xp)
 
     status = xp.full(values.shape, INCORRECT, dtype=xp.int8)
