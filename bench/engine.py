@@ -2,9 +2,11 @@
 
     python -m bench.engine [--sizes 1,1000,...] [--loop-limit 100000]
 
-Times ``solve_batch`` on batches already stacked on the device (what grading reuses), and a
-Python loop calling it on single exercises, in the same run. Loops longer than --loop-limit
-are not run: their time is the measured per-exercise loop cost times B, marked as estimated.
+Times ``solve_batch`` (every value of the training step, as the (steps, B) matrix) on batches
+already stacked on the device (what grading reuses), and a Python loop calling it on single
+exercises, in the same run; and ``solve`` on one parsed exercise, a dict of every step out.
+Loops longer than --loop-limit are not run: their time is the measured per-exercise loop cost
+times B, marked as estimated.
 """
 
 from __future__ import annotations
@@ -23,7 +25,14 @@ ROOT = Path(__file__).resolve().parent.parent
 
 import numpy  # noqa: E402 - after the thread settings above
 
-from service.engine import builtin_spec, parse_exercise, select_backend, solve_batch, stack_networks  # noqa: E402
+from service.engine import (  # noqa: E402
+    builtin_spec,
+    parse_exercise,
+    select_backend,
+    solve,
+    solve_batch,
+    stack_networks,
+)
 
 
 def measure(backend, sizes: list[int], loop_limit: int) -> list[tuple]:
@@ -121,12 +130,15 @@ def main() -> None:
     parser.add_argument("--rows-only", action="store_true", help="print the NumPy rows as JSON, write nothing")
     arguments = parser.parse_args()
     sizes = [int(float(size)) for size in arguments.sizes.split(",")]
-    rows = measure(select_backend("numpy"), sizes, arguments.loop_limit)
+    numpy_backend = select_backend("numpy")
+    rows = measure(numpy_backend, sizes, arguments.loop_limit)
     if arguments.rows_only:
         print(json.dumps(rows))
         return
     rows += rows_with_allocator_kept([size for size in sizes if size >= 100_000])
     yardstick = handwritten_yardstick(100_000)
+    network = parse_exercise(builtin_spec("worked-example")).network
+    whole_solve = timed(lambda: solve(network, backend=numpy_backend), repeats=2000)
     gpu = select_backend("auto")
     gpu_note = "No CUDA device here: no GPU rows (" + gpu.reason + ")."
     if gpu.name == "cupy":
@@ -137,8 +149,9 @@ def main() -> None:
             "## Engine: one training step of the worked example (2-4-4-1, sigmoid)",
             "",
             f"`make bench` (bench/engine.py) on {machine()}, pinned to {CORE}, NumPy {numpy.__version__}.",
-            "Batched: `solve_batch` on B exercises stacked on the device; loop: the same call on one",
-            "exercise, B times, in the same run. Median of several runs. " + gpu_note,
+            "Batched: `solve_batch` on B exercises stacked on the device, every value of the step out",
+            "as one (steps, B) matrix; loop: the same call on one exercise, B times, in the same run.",
+            "Median of several runs. " + gpu_note,
             "'Freed memory kept': the same batches in a process started with "
             + ", ".join(f"`{name}={value}`" for name, value in KEEP_FREED_MEMORY.items())
             + ", so that big arrays freed by one call are reused by the next instead of faulted in anew.",
@@ -147,6 +160,9 @@ def main() -> None:
             "",
             "Yardstick: the same step written out by hand with einsum for this one network (in",
             f"bench/engine.py, used for nothing else) takes {duration(yardstick)} for B = 100,000 here.",
+            "",
+            "`solve` on one parsed exercise (its arrays stacked as a batch of one, the step matrix",
+            f"turned into a dict of {len(network.architecture.step_keys)} step keys): {duration(whole_solve)} a call.",
         ]
     )
     write_section("engine", body)

@@ -11,7 +11,7 @@ import numpy
 import pytest
 
 from service.engine import Given, parse_exercise, propagate, solve, stack_networks
-from service.grading import grade, grade_many
+from service.grading import UnknownStepError, grade, grade_batch, grade_many
 
 from .engine_helpers import random_spec
 
@@ -123,3 +123,30 @@ def test_batch_grading_equals_one_by_one(seed, write_as_computed, monkeypatch):
     together = [result.to_dict() for result in grade_many(exercise, submissions)]
     alone = [grade(exercise, answers).to_dict() for answers in submissions]
     assert together == alone
+
+
+def test_submissions_with_different_keys_in_different_orders_grade_as_one_by_one():
+    rng = numpy.random.default_rng(77)
+    exercise = parse_exercise(random_spec(rng))
+    reference = solve(exercise)
+    submissions = []
+    for _ in range(12):
+        keys = list(rng.permutation(list(reference)))[: int(rng.integers(1, len(reference) + 1))]
+        submissions.append({str(key): repr(reference[str(key)] * float(rng.choice([1.0, 1.1]))) for key in keys})
+    submissions.append({})
+    together = [result.to_dict() for result in grade_many(exercise, submissions)]
+    assert together == [grade(exercise, answers).to_dict() for answers in submissions]
+    assert together[-1]["counts"]["missing"] == len(exercise.steps)
+
+
+def test_an_unknown_key_in_any_submission_rejects_the_batch_and_is_named():
+    exercise = parse_exercise(random_spec(numpy.random.default_rng(78)))
+    first = {key: "0.5" for key in exercise.steps}
+    with pytest.raises(UnknownStepError) as raised:
+        grade_many(exercise, [first, first, {**first, "z.9.9": "1"}])
+    assert raised.value.errors == [
+        "answers.z.9.9: unknown step key; keys look like z.1.1, a.1.1, e.1, loss, delta.1.1, dw.1.1.0, w_new.1.1.0"
+    ]
+    assert grade_many(exercise, []) == []
+    with pytest.raises(ValueError, match="at least one submission"):
+        grade_batch(exercise, [])

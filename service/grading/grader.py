@@ -88,23 +88,33 @@ def read_answers(exercise: Exercise, submissions: Sequence[Mapping[str, Any]]) -
     """Parse every submission; an unknown or unasked step key rejects the whole batch."""
     architecture = exercise.network.architecture
     row_of, asked = architecture.column_of, frozenset(exercise.steps)
-    rows: list[int] = []
+    # the rows of each distinct list of keys, found once: a class's submissions share one or few
+    rows_of_layout: dict[tuple[str, ...], numpy.ndarray] = {}
+    row_parts: list[numpy.ndarray] = []
     raws: list[Any] = []
-    counts: list[int] = []
     for submission in submissions:
-        if not asked.issuperset(submission):
-            unknown = [key for key in submission if key not in asked]
-            raise UnknownStepError([f"answers.{key}: {_unknown(key, row_of)}" for key in unknown])
-        rows.extend(map(row_of.__getitem__, submission))
+        layout = tuple(submission)
+        rows = rows_of_layout.get(layout)
+        if rows is None:
+            unknown = [key for key in layout if key not in asked]
+            if unknown:
+                raise UnknownStepError([f"answers.{key}: {_unknown(key, row_of)}" for key in unknown])
+            rows = rows_of_layout[layout] = numpy.array([row_of[key] for key in layout], dtype=numpy.int64)
+        row_parts.append(rows)
         raws.extend(submission.values())
-        counts.append(len(submission))
-    keys = raws if set(map(type, raws)) <= {str} else list(map(_memo_key, raws))
-    distinct = {key: index for index, key in enumerate(dict.fromkeys(keys))}
-    by_key = dict(zip(keys, raws))
-    parsed = {key: parse_answer(by_key[key]) for key in distinct}
+    if set(map(type, raws)) <= {str}:  # typed text (a form, most JSON): its own memo key
+        keys = raws
+        parsed = {key: parse_answer(key) for key in dict.fromkeys(keys)}
+    else:
+        keys = list(map(_memo_key, raws))
+        by_key = dict(zip(keys, raws))
+        parsed = {key: parse_answer(by_key[key]) for key in dict.fromkeys(keys)}
+    distinct = {key: index for index, key in enumerate(parsed)}
     table = list(parsed.values())
     which = numpy.fromiter(map(distinct.__getitem__, keys), dtype=numpy.int64, count=len(keys))
-    at = (numpy.array(rows, dtype=numpy.int64), numpy.repeat(numpy.arange(len(submissions)), counts))
+    counts = [len(rows) for rows in row_parts]
+    all_rows = numpy.concatenate(row_parts) if row_parts else numpy.zeros(0, dtype=numpy.int64)
+    at = (all_rows, numpy.repeat(numpy.arange(len(submissions)), counts))
 
     def matrix(column: list[Any], dtype: Any) -> numpy.ndarray:
         full = numpy.zeros((len(architecture.step_keys), len(submissions)), dtype=dtype)
@@ -272,6 +282,8 @@ def grade_batch(
     exercise: Exercise, submissions: Sequence[Mapping[str, Any]], *, backend: Backend | None = None
 ) -> BatchGrade:
     """Grade B submissions of one exercise in one pass of whole-array operations."""
+    if not submissions:
+        raise ValueError("grade_batch needs at least one submission (grade_many takes none)")
     options = parse_grading_options(exercise)
     submitted = read_answers(exercise, submissions)
     architecture, count = exercise.network.architecture, len(submissions)
