@@ -97,7 +97,7 @@ def _rows_as_block(matrix: Array, rows: slice, shape: tuple[int, ...]) -> Array:
 @dataclass
 class Trace:
     """Every quantity of a training step as a (steps, B) matrix, rows in step-key order, and
-    per block (``computed``, ``settled``: views of the matrices, the block's shape + (B,))."""
+    per block (``computed``, ``settled``: the same values, each of the block's shape + (B,))."""
 
     computed_matrix: Array
     settled_matrix: Array
