@@ -14,12 +14,21 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
+from service.engine import select_backend
 from service.store import Database, normalize_database_url, upgrade_database
+
+# The engine the apps and servers under test grade with: NumPy, unless GRADER_ENGINE names
+# another. On a GPU node `GRADER_ENGINE=cupy GRADER_GPU_CROSSOVER=0 make test` runs the API,
+# the pages and the gunicorn servers on CuPy too; tests that name the backend compare with these.
+ENGINE = select_backend(os.environ.get("GRADER_ENGINE") or "numpy")
+# What grades one submission: small work stays on NumPy above the crossover, even on a GPU
+SMALL_WORK_BACKEND = "numpy" if ENGINE.module_for(1) is numpy else ENGINE.name
 
 POSTGRES_ADMIN_URL = normalize_database_url(
     os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -30,11 +39,11 @@ TABLES = ("submissions", "exercise_versions", "exercises")
 
 
 def app_config(database_url: str, **overrides: Any) -> dict[str, Any]:
-    """The app config tests use: NumPy engine, known instructor tokens, the given database."""
+    """The app config tests use: the engine under test, known instructor tokens, the database."""
     return {
         "TESTING": True,
         "DATABASE_URL": database_url,
-        "GRADER_ENGINE": "numpy",
+        "GRADER_ENGINE": ENGINE.name,
         "INSTRUCTOR_TOKENS": (INSTRUCTOR_TOKEN, OTHER_INSTRUCTOR_TOKEN),
         **overrides,
     }

@@ -9,6 +9,8 @@ import pytest
 from service.engine import builtin_spec, parse_exercise, solve
 from service.store import Database
 
+from .conftest import ENGINE
+
 PROBLEM = "application/problem+json"
 SPEC = {"title": "Try", "inputs": [1, 2], "layers": [{"weights": [[0.5, 0.1, 0.3]]}], "steps": ["z.1.1", "a.1.1"]}
 
@@ -40,8 +42,8 @@ def test_liveness_and_readiness(client):
     assert ready.status_code == 200
     assert ready.json["status"] == "ready"
     assert ready.json["database"] == "ok"
-    assert ready.json["engine"]["backend"] == "numpy"
-    assert ready.json["engine"]["device"] == "cpu"
+    assert ready.json["engine"]["backend"] == ENGINE.name
+    assert ready.json["engine"]["device"] == ENGINE.device
 
 
 def test_readiness_is_503_when_the_database_is_unreachable(app, client):
@@ -50,7 +52,7 @@ def test_readiness_is_503_when_the_database_is_unreachable(app, client):
     assert response.status_code == 503
     assert response.mimetype == PROBLEM
     assert response.json["database"].startswith("unreachable: OperationalError")
-    assert response.json["engine"]["backend"] == "numpy"
+    assert response.json["engine"]["backend"] == ENGINE.name
 
 
 def test_the_openapi_document_lists_every_endpoint(client):

@@ -25,6 +25,8 @@ from typing import Any
 
 import pytest
 
+from .conftest import ENGINE
+
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "gunicorn-test-token"
 INSTRUCTOR = {"Authorization": f"Bearer {TOKEN}"}
@@ -76,7 +78,7 @@ class Server:
             **os.environ,
             "DATABASE_URL": self.database_url,
             "INSTRUCTOR_TOKENS": TOKEN,
-            "GRADER_ENGINE": "numpy",
+            "GRADER_ENGINE": ENGINE.name,
             **self.extra_environ,
         }
         command = [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{self.port}"]

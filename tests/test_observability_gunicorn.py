@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from .conftest import ENGINE
 from .test_gunicorn import ROOT, Reply, Server, free_port
 
 GUNICORN_CONF = ROOT / "deploy" / "gunicorn.conf.py"
@@ -129,7 +130,7 @@ def test_a_worker_that_cannot_boot_still_logs_json(tmp_path: Path):
     """
     nowhere = f"postgresql://postgres@127.0.0.1:{free_port()}/grader"  # nothing listens there
     server = deployed_server(nowhere, tmp_path)
-    environ = {**os.environ, "DATABASE_URL": nowhere, "GRADER_ENGINE": "numpy", **server.extra_environ}
+    environ = {**os.environ, "DATABASE_URL": nowhere, "GRADER_ENGINE": ENGINE.name, **server.extra_environ}
     command = [sys.executable, "-m", "gunicorn", "--config", str(GUNICORN_CONF), "--workers", "1"]
     command += ["--bind", f"127.0.0.1:{server.port}", "service:create_app()"]
     with server.log_path.open("ab") as log:
@@ -242,7 +243,7 @@ def test_readiness_follows_the_database_and_errors_are_logged_as_json(private_po
         assert reply.headers["Content-Type"] == "application/problem+json"
         assert reply.json["database"].startswith("unreachable: OperationalError"), reply.json
         assert reply.json["detail"].startswith("The database is unreachable")
-        assert reply.json["engine"]["backend"] == "numpy"
+        assert reply.json["engine"]["backend"] == ENGINE.name
     assert (failed.status, failed.json["request_id"]) == (500, "db-down-1")
     assert [reply.status for reply in back] == [200] * len(back)
     assert all(reply.json["database"] == "ok" for reply in back)

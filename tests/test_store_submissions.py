@@ -7,7 +7,7 @@ import uuid
 import pytest
 from sqlalchemy.exc import IntegrityError
 
-from service.engine import parse_exercise, select_backend, solve, use_backend
+from service.engine import parse_exercise, solve, use_backend
 from service.grading import UnknownStepError
 from service.store import (
     Database,
@@ -23,12 +23,14 @@ from service.store import (
 )
 from service.submissions import request_fingerprint, submit
 
+from .conftest import ENGINE, SMALL_WORK_BACKEND
+
 SPEC = {"title": "Forward", "inputs": [1, 2], "layers": [{"weights": [[0.5, 0.1, 0.3]]}], "steps": ["z.1.1", "a.1.1"]}
 
 
 @pytest.fixture
 def exercise_db(database: Database) -> Database:
-    use_backend(select_backend("numpy"))
+    use_backend(ENGINE)
     with database.session() as session:
         create_exercise(session, "fwd", parse_exercise(SPEC))
     return database
@@ -47,7 +49,7 @@ def test_submit_grades_and_stores_answers_as_typed(exercise_db: Database):
     assert created is True
     assert stored.answers == {"z.1.1": f"{z:.4f}", "a.1.1": None}
     assert (stored.exercise_id, stored.exercise_version, stored.student_id) == ("fwd", 1, "ada")
-    assert stored.engine_backend == "numpy (cpu)"
+    assert stored.engine_backend == ("numpy (cpu)" if SMALL_WORK_BACKEND == "numpy" else f"cupy ({ENGINE.device})")
     assert stored.result["counts"]["correct"] == 1
     assert stored.result["counts"]["missing"] == 1
     assert stored.score == pytest.approx(stored.result["score"])
