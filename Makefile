@@ -41,6 +41,8 @@ test: $(VENV)/.installed-test services
 	$(BIN)/python -m pytest
 
 # Speed goals are measured here, never by timed tests: writes the tables in docs/performance.md.
+# On a GPU node bench.engine adds CuPy rows and bench.crossover measures GRADER_GPU_CROSSOVER.
 bench: $(VENV)/.installed-run
 	$(BIN)/python -m bench.engine
 	$(BIN)/python -m bench.grading
+	$(BIN)/python -m bench.crossover

@@ -46,7 +46,7 @@ def parse_tokens(value: str | None) -> tuple[str, ...]:
     return tuple(token.strip() for token in (value or "").split(",") if token.strip())
 
 
-def _integer(environ: Mapping[str, str], name: str, default: int) -> int:
+def _integer(environ: Mapping[str, str], name: str, default: int, *, minimum: int = 1) -> int:
     raw = environ.get(name, "").strip()
     if not raw:
         return default
@@ -54,8 +54,8 @@ def _integer(environ: Mapping[str, str], name: str, default: int) -> int:
         value = int(raw)
     except ValueError:
         raise ValueError(f"{name} must be a whole number, got {raw!r}") from None
-    if value < 1:
-        raise ValueError(f"{name} must be at least 1, got {value}")
+    if value < minimum:
+        raise ValueError(f"{name} must be at least {minimum}, got {value}")
     return value
 
 
@@ -109,7 +109,8 @@ class Config:
             MAX_WEIGHTS=_integer(environ, "GRADER_MAX_WEIGHTS", DEFAULT_MAX_WEIGHTS),
             AUTO_MIGRATE=_flag(environ, "GRADER_AUTO_MIGRATE", True),
             LOG_LEVEL=_log_level(environ, "LOG_LEVEL", "INFO"),
-            GPU_CROSSOVER=_integer(environ, "GRADER_GPU_CROSSOVER", DEFAULT_GPU_CROSSOVER),
+            # 0: every computation on the GPU (how the suite is run on a GPU node)
+            GPU_CROSSOVER=_integer(environ, "GRADER_GPU_CROSSOVER", DEFAULT_GPU_CROSSOVER, minimum=0),
             SECRET_KEY=environ.get("GRADER_SECRET_KEY", "").strip() or None,
         )
 

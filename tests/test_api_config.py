@@ -8,7 +8,7 @@ import pytest
 
 from service import create_app
 from service.config import DEFAULT_INSTANCE_PATH, Config, parse_tokens
-from service.engine import BackendUnavailable, select_backend
+from service.engine import Backend, BackendUnavailable, select_backend
 
 
 def test_defaults_run_on_a_fresh_machine(tmp_path):
@@ -44,12 +44,19 @@ def test_the_environment_overrides_the_defaults(tmp_path):
     [
         ("GRADER_MAX_LAYERS", "many", "GRADER_MAX_LAYERS must be a whole number, got 'many'"),
         ("GRADER_MAX_WEIGHTS", "0", "GRADER_MAX_WEIGHTS must be at least 1, got 0"),
+        ("GRADER_GPU_CROSSOVER", "-1", "GRADER_GPU_CROSSOVER must be at least 0, got -1"),
         ("GRADER_AUTO_MIGRATE", "maybe", "GRADER_AUTO_MIGRATE must be true or false, got 'maybe'"),
     ],
 )
 def test_bad_values_say_what_is_wrong(tmp_path, name, value, message):
     with pytest.raises(ValueError, match=message):
         Config.from_environment({name: value})
+
+
+def test_a_gpu_crossover_of_zero_sends_all_work_to_the_gpu():
+    assert Config.from_environment({"GRADER_GPU_CROSSOVER": "0"}).GPU_CROSSOVER == 0
+    fake_gpu = Backend("cupy", object(), "cuda:0 (test)", "test", gpu_crossover=0)
+    assert fake_gpu.module_for(1) is fake_gpu.xp
 
 
 def test_the_default_instance_folder_is_flasks(tmp_path):

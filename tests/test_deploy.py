@@ -453,7 +453,8 @@ def test_gunicorn_serves_logs_json_and_shuts_down_gracefully(monkeypatch, tmp_pa
         GUNICORN_BIND=f"127.0.0.1:{port}",
         GUNICORN_WORKERS="1",
         PROMETHEUS_MULTIPROC_DIR=str(prometheus_dir),
-        PYTHONPATH=str(ROOT),  # as the image's PYTHONPATH=/app: the log formatter is the service's
+        # as the image's PYTHONPATH=/app: the log formatter is the service's (ahead of any set)
+        PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
     )
     stdout_path, stderr_path = tmp_path / "stdout.log", tmp_path / "stderr.log"
     with stdout_path.open("w") as stdout, stderr_path.open("w") as stderr:

@@ -74,15 +74,16 @@ def requests_total(server: Server) -> dict[str, float]:
     return totals
 
 
-def call_until_both_workers_served(server: Server, path: str, prefix: str, rounds: int = 20) -> list[Reply]:
+def call_until_both_workers_served(server: Server, path: str, prefix: str, rounds: int = 100) -> list[Reply]:
     """GET ``path`` in concurrent rounds of 16 until both workers have answered some, by their logs.
 
-    Concurrent, so that one worker is busy while the other accepts; bounded in rounds and time.
+    Concurrent, so that one worker is busy while the other accepts; bounded in rounds and time
+    (the kernel may hand a fast endpoint's connections to one worker for many rounds in a row).
     Request ids are ``prefix`` and a number; returns every reply, in the order sent.
     """
     workers, replies = set(server.worker_pids()), []
     deadline = time.monotonic() + WAIT_S
-    with ThreadPoolExecutor(max_workers=8) as pool:
+    with ThreadPoolExecutor(max_workers=16) as pool:
         for _round in range(rounds):
             ids = [f"{prefix}{len(replies) + number}" for number in range(16)]
             replies += pool.map(lambda rid: server.call("GET", path, headers={"X-Request-ID": rid}), ids)
