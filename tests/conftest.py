@@ -29,6 +29,8 @@ from service.store import Database, normalize_database_url, upgrade_database
 ENGINE = select_backend(os.environ.get("GRADER_ENGINE") or "numpy")
 # What grades one submission: small work stays on NumPy above the crossover, even on a GPU
 SMALL_WORK_BACKEND = "numpy" if ENGINE.module_for(1) is numpy else ENGINE.name
+# ... and how a submission records it (service/submissions.py, engine_label)
+SMALL_WORK_LABEL = "numpy (cpu)" if SMALL_WORK_BACKEND == "numpy" else f"cupy ({ENGINE.device})"
 
 POSTGRES_ADMIN_URL = normalize_database_url(
     os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
