@@ -109,13 +109,16 @@ class Trace:
 # soon as it is computed; a smaller one is joined from the values at the end. glibc serves every
 # allocation from 128 KiB up with fresh pages from the kernel (until its threshold adapts), and a
 # page fault costs more than the arithmetic on the page: above this size, one big allocation
-# beats one per block. Below it, joining spares a single exercise a view and a copy per block
-# (a sixth of its time). Timed both ways on the worked example (93 steps), the crossover is at
-# B = 176, this size (docs/performance.md).
+# beats one per block. Below it, joining is faster: writing as computed made a single exercise
+# about 20% slower (a view and a copy per block). Timed both ways on the worked example (93
+# steps), the crossover is at B = 176, this size (docs/performance.md).
 WRITE_AS_COMPUTED_FROM_BYTES = 128 * 1024
 
 
 class _Settler:
+    """Records each block's computed and settled values as propagate produces them: written into
+    the step matrix, or kept as arrays to join at the end (see WRITE_AS_COMPUTED_FROM_BYTES)."""
+
     def __init__(self, architecture: Architecture, batch_size: int, given: Given | None, xp: ModuleType):
         self.architecture, self.given, self.xp = architecture, given, xp
         self.computed: dict[BlockId, Array] = {}
