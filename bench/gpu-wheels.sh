@@ -22,4 +22,5 @@ python3 -m pip download --quiet --only-binary=:all: --python-version "$version" 
   --platform manylinux_2_28_x86_64 --platform manylinux_2_17_x86_64 --platform manylinux2014_x86_64 \
   --platform manylinux_2_5_x86_64 --platform manylinux1_x86_64 --platform any \
   -d .whl -r .whl/requirements.txt
+echo "$version" >.whl/python-version # bench/gpu-check.sh refuses wheels for another Python
 du -sh .whl

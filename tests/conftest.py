@@ -27,7 +27,9 @@ from service.store import Database, normalize_database_url, upgrade_database
 # another. On a GPU node `GRADER_ENGINE=cupy GRADER_GPU_CROSSOVER=0 make test` runs the API,
 # the pages and the gunicorn servers on CuPy too; tests that name the backend compare with these.
 ENGINE = select_backend(os.environ.get("GRADER_ENGINE") or "numpy")
-# What grades one submission: small work stays on NumPy above the crossover, even on a GPU
+# What grades one submission: small work stays on NumPy below the crossover, even on a GPU. The
+# expectations hold for GRADER_GPU_CROSSOVER=0 (all of it on the GPU) and for the default (one
+# submission of any test exercise stays on NumPy), not for a crossover in between.
 SMALL_WORK_BACKEND = "numpy" if ENGINE.module_for(1) is numpy else ENGINE.name
 # ... and how a submission records it (service/submissions.py, engine_label)
 SMALL_WORK_LABEL = "numpy (cpu)" if SMALL_WORK_BACKEND == "numpy" else f"cupy ({ENGINE.device})"

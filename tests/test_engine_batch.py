@@ -61,17 +61,60 @@ def test_writing_values_as_computed_and_joining_them_at_the_end_agree(seed, monk
     typed = rng.normal(0, 1, (len(architecture.step_keys), 6))
     asked = rng.random(typed.shape) < 0.3
     given = Given(blocks_of(typed, architecture), blocks_of(asked, architecture))
+    some = list(given.mask)[1::3]  # values given for some blocks only: the rest are computed
+    partial = Given({block: given.values[block] for block in some}, {block: given.mask[block] for block in some})
+    # as the grader reads: one exercise broadcast over the columns, unanswered steps from the
+    # reference on some columns, f'(z) from the output a on others
+    one = stack_networks([exercises[0].network], xp=numpy).broadcast(6, xp=numpy)
+    reference = propagate(one, xp=numpy).settled_matrix
+    readings = Given(
+        blocks_of(typed, architecture),
+        blocks_of(asked, architecture),
+        blocks_of(reference, architecture),
+        fallback_columns=numpy.arange(6) % 2 == 0,
+        from_output=numpy.arange(6) % 3 == 0,
+    )
     traces = {}
     for threshold in (1, 10**9):
         monkeypatch.setattr(propagate_module, "WRITE_AS_COMPUTED_FROM_BYTES", threshold)
-        traces[threshold] = (propagate(batch, xp=numpy), propagate(batch, xp=numpy, given=given))
-    (written, written_given), (joined, joined_given) = traces[1], traces[10**9]
+        traces[threshold] = (
+            propagate(batch, xp=numpy),
+            propagate(batch, xp=numpy, given=given),
+            propagate(one, xp=numpy, given=readings),
+            propagate(batch, xp=numpy, given=partial),
+        )
+    written, written_given, written_readings, written_partial = traces[1]
+    joined, joined_given, joined_readings, joined_partial = traces[10**9]
     numpy.testing.assert_array_equal(written.settled_matrix, joined.settled_matrix)
-    numpy.testing.assert_array_equal(written_given.computed_matrix, joined_given.computed_matrix)
-    numpy.testing.assert_array_equal(written_given.settled_matrix, joined_given.settled_matrix)
+    pairs = ((written_given, joined_given), (written_readings, joined_readings), (written_partial, joined_partial))
+    for written_trace, joined_trace in pairs:
+        numpy.testing.assert_array_equal(written_trace.computed_matrix, joined_trace.computed_matrix)
+        numpy.testing.assert_array_equal(written_trace.settled_matrix, joined_trace.settled_matrix)
     # the student's values stand where given, and the computed ones differ from them somewhere
     numpy.testing.assert_array_equal(written_given.settled_matrix[asked], typed[asked])
     assert not numpy.array_equal(written_given.computed_matrix[asked], typed[asked])
+    # unanswered steps: the reference on the fallback columns, the student's own chain elsewhere
+    unanswered_fallback = ~asked & (numpy.arange(6) % 2 == 0)
+    numpy.testing.assert_array_equal(
+        written_readings.settled_matrix[unanswered_fallback], reference[unanswered_fallback]
+    )
     for block, values in blocks_of(written_given.settled_matrix, architecture).items():
         numpy.testing.assert_array_equal(written_given.settled[block], values)
         numpy.testing.assert_array_equal(joined_given.settled[block], values)
+
+
+def test_an_untrained_network_is_built_the_same_both_ways(monkeypatch):
+    rng = numpy.random.default_rng(340)
+    base = random_spec(rng)
+
+    def untrained() -> dict:
+        return {key: value for key, value in vary(base, rng).items() if key not in {"target", "learning_rate"}}
+
+    batch = stack_networks([parse_exercise(untrained()).network for _ in range(4)], xp=numpy)
+    matrices = []
+    for threshold in (1, 10**9):
+        monkeypatch.setattr(propagate_module, "WRITE_AS_COMPUTED_FROM_BYTES", threshold)
+        matrices.append(propagate(batch, xp=numpy).settled_matrix)
+    assert matrices[0].shape == (len(batch.architecture.step_keys), 4)
+    assert all(key.split(".")[0] in {"z", "a"} for key in batch.architecture.step_keys)
+    numpy.testing.assert_array_equal(matrices[0], matrices[1])

@@ -107,8 +107,8 @@ def test_injected_mistake_is_named_and_later_work_is_not_marked_incorrect(kind, 
 @pytest.mark.parametrize("write_as_computed", [False, True])
 @pytest.mark.parametrize("seed", range(5))
 def test_batch_grading_equals_one_by_one(seed, write_as_computed, monkeypatch):
-    if write_as_computed:  # as a large batch does, whatever the size (see WRITE_AS_COMPUTED_FROM_BYTES)
-        monkeypatch.setattr(propagate_module, "WRITE_AS_COMPUTED_FROM_BYTES", 1)
+    """One by one (small batches: the step matrix joined) against a batch, which with
+    ``write_as_computed`` builds its step matrix as a large batch does, whatever its size."""
     rng = numpy.random.default_rng(500 + seed)
     exercise = parse_exercise(random_spec(rng))
     reference = solve(exercise)
@@ -120,8 +120,10 @@ def test_batch_grading_equals_one_by_one(seed, write_as_computed, monkeypatch):
         for key in rng.choice(list(answers), size=3, replace=False):
             answers[str(key)] = str(rng.choice(["", "abc", "3/4", "0"]))
         submissions.append(answers)
-    together = [result.to_dict() for result in grade_many(exercise, submissions)]
     alone = [grade(exercise, answers).to_dict() for answers in submissions]
+    if write_as_computed:  # see WRITE_AS_COMPUTED_FROM_BYTES
+        monkeypatch.setattr(propagate_module, "WRITE_AS_COMPUTED_FROM_BYTES", 1)
+    together = [result.to_dict() for result in grade_many(exercise, submissions)]
     assert together == alone
 
 

@@ -125,11 +125,13 @@ class _Settler:
         self.settled = self.computed if given is None else {}
         self.forward_derivatives: dict[int, Array] = {}  # f'(z) of each layer's computed z
         self.computed_matrix = self.settled_matrix = None
+        # backprop reuses the forward pass's f'(z), unless given values change z or a
+        self.keeps_forward_derivatives = given is None and architecture.trained
         steps = len(architecture.step_keys)
         if steps * batch_size * 8 >= WRITE_AS_COMPUTED_FROM_BYTES:  # float64
             # f'(z) of each layer, kept for backprop when no values are given, follows the steps
             # in the same block of memory
-            derivative_rows = 0 if given is not None else architecture.unit_count
+            derivative_rows = architecture.unit_count if self.keeps_forward_derivatives else 0
             self.workspace = xp.empty((steps + derivative_rows, batch_size), dtype=xp.float64)
             self._next_derivative_row = steps
             self.computed_matrix = self.workspace[:steps]
@@ -212,7 +214,7 @@ def propagate(batch: NetworkBatch, *, xp: ModuleType, given: Given | None = None
         layer_inputs.append(inputs)
         weighted_sum = settle(("z", number), ops.weighted_sum(weights, inputs, xp=xp))
         activation, derivative = ACTIVATIONS[layer.activation].value_and_derivative(weighted_sum, xp=xp)
-        if given is None:
+        if settle.keeps_forward_derivatives:
             settle.keep_forward_derivative(number, derivative)
         output = settle(("a", number), activation)
     if not architecture.trained:
