@@ -29,17 +29,11 @@ import numpy  # noqa: E402 - after the thread settings above
 from service.engine import Backend, builtin_spec, parse_exercise, select_backend, solve_networks  # noqa: E402
 from service.engine.solve import work_size  # noqa: E402
 from service.grading import grade_batch  # noqa: E402
-from service.grading.grader import READINGS  # noqa: E402
-from service.grading.misconceptions import PRIORITY  # noqa: E402
+from service.grading.grader import grading_work_size  # noqa: E402
 
 from .grading import student_work  # noqa: E402
 
 Row = tuple[str, int, int, float, float]  # what, size, work, numpy seconds, cupy seconds
-
-
-def grading_work(architecture, submissions: int) -> int:
-    """The work grade_batch weighs for ``submissions`` (its readings and misconception passes)."""
-    return work_size(architecture, submissions * len(READINGS) * (1 + len(PRIORITY)))
 
 
 def compare(
@@ -113,7 +107,7 @@ def main() -> None:
     grading_rows = compare(
         "grading",
         submission_sizes,
-        work_of=lambda size: grading_work(architecture, size),
+        work_of=lambda size: grading_work_size(architecture, size),
         run=lambda size, backend: grade_batch(exercise, submissions[:size], backend=backend),
         backends=(on_cpu, on_gpu),
         synchronize=synchronize,

@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
+import importlib
+
 import numpy
+import pytest
 
 from service.engine import ACTIVATIONS
+
+# the package exports the function propagate under the module's name: look the module up
+_PROPAGATE = importlib.import_module("service.engine.propagate")
+
+
+def build_step_matrix_as_computed_from(monkeypatch: pytest.MonkeyPatch, size_in_bytes: int) -> None:
+    """Move the size from which propagate writes the step matrix as it computes (1: always;
+    a huge size: never, the values are joined at the end). See WRITE_AS_COMPUTED_FROM_BYTES."""
+    monkeypatch.setattr(_PROPAGATE, "WRITE_AS_COMPUTED_FROM_BYTES", size_in_bytes)
 
 
 def random_spec(rng: numpy.random.Generator, *, activations: tuple[str, ...] = tuple(ACTIVATIONS)) -> dict:

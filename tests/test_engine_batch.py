@@ -1,16 +1,11 @@
 """A batch gives the values of its members one by one; architectures never mix."""
 
-import importlib
-
 import numpy
 import pytest
 
 from service.engine import Given, blocks_of, parse_exercise, propagate, solve, solve_networks, stack_networks
 
-from .engine_helpers import random_spec
-
-# the package exports the function propagate under the module's name: look the module up
-propagate_module = importlib.import_module("service.engine.propagate")
+from .engine_helpers import build_step_matrix_as_computed_from, random_spec
 
 
 def vary(spec: dict, rng: numpy.random.Generator) -> dict:
@@ -76,7 +71,7 @@ def test_writing_values_as_computed_and_joining_them_at_the_end_agree(seed, monk
     )
     traces = {}
     for threshold in (1, 10**9):
-        monkeypatch.setattr(propagate_module, "WRITE_AS_COMPUTED_FROM_BYTES", threshold)
+        build_step_matrix_as_computed_from(monkeypatch, threshold)
         traces[threshold] = (
             propagate(batch, xp=numpy),
             propagate(batch, xp=numpy, given=given),
@@ -113,7 +108,7 @@ def test_an_untrained_network_is_built_the_same_both_ways(monkeypatch):
     batch = stack_networks([parse_exercise(untrained()).network for _ in range(4)], xp=numpy)
     matrices = []
     for threshold in (1, 10**9):
-        monkeypatch.setattr(propagate_module, "WRITE_AS_COMPUTED_FROM_BYTES", threshold)
+        build_step_matrix_as_computed_from(monkeypatch, threshold)
         matrices.append(propagate(batch, xp=numpy).settled_matrix)
     assert matrices[0].shape == (len(batch.architecture.step_keys), 4)
     assert all(key.split(".")[0] in {"z", "a"} for key in batch.architecture.step_keys)

@@ -5,19 +5,16 @@ host array slipping into a device computation fails here, in CI, rather than on 
 The values are NumPy's underneath, so they must equal the NumPy path's bit for bit.
 """
 
-import importlib
-
 import numpy
 import pytest
 
 from service.engine import builtin_exercise_ids, builtin_spec, parse_exercise, select_backend, solve_networks
 from service.grading import grade_batch
 
-from .engine_helpers import random_spec
+from .engine_helpers import build_step_matrix_as_computed_from, random_spec
 from .strict_device import STRICT_CUPY, DeviceRuleBroken, strict_backend
 
 ON_CPU = select_backend("numpy")
-propagate_module = importlib.import_module("service.engine.propagate")  # the package exports propagate()
 
 
 def test_the_stand_in_refuses_what_cupy_refuses():
@@ -42,7 +39,7 @@ def test_the_stand_in_refuses_what_cupy_refuses():
 @pytest.mark.parametrize("write_as_computed_from", [1, 10**12], ids=["written as computed", "joined"])
 @pytest.mark.parametrize("seed", range(8))
 def test_solving_on_the_stand_in_gives_the_numpy_values(seed, write_as_computed_from, monkeypatch):
-    monkeypatch.setattr(propagate_module, "WRITE_AS_COMPUTED_FROM_BYTES", write_as_computed_from)
+    build_step_matrix_as_computed_from(monkeypatch, write_as_computed_from)
     rng = numpy.random.default_rng(900 + seed)
     spec = random_spec(rng)
     if seed % 2:  # untrained: forward steps only
@@ -77,7 +74,7 @@ def test_grading_on_the_stand_in_gives_the_numpy_verdicts(exercise_id):
 @pytest.mark.parametrize("write_as_computed_from", [1, 10**12], ids=["written as computed", "joined"])
 @pytest.mark.parametrize("seed", range(6))
 def test_grading_random_networks_on_the_stand_in_gives_the_numpy_verdicts(seed, write_as_computed_from, monkeypatch):
-    monkeypatch.setattr(propagate_module, "WRITE_AS_COMPUTED_FROM_BYTES", write_as_computed_from)
+    build_step_matrix_as_computed_from(monkeypatch, write_as_computed_from)
     rng = numpy.random.default_rng(950 + seed)
     exercise = parse_exercise(random_spec(rng))
     reference = dict(zip(exercise.network.architecture.step_keys, exercise.reference.tolist()))

@@ -4,7 +4,6 @@ The student's work is built with the engine's own pass, with the one mistaken bl
 place of the computed one: everything after it is computed right from the student's values.
 """
 
-import importlib
 import os
 
 import numpy
@@ -13,10 +12,7 @@ import pytest
 from service.engine import Given, parse_exercise, propagate, solve, stack_networks
 from service.grading import UnknownStepError, grade, grade_batch, grade_many
 
-from .engine_helpers import random_spec
-
-# the package exports the function propagate under the module's name: look the module up
-propagate_module = importlib.import_module("service.engine.propagate")
+from .engine_helpers import build_step_matrix_as_computed_from, random_spec
 
 
 def student_chain(exercise, mistakes: dict) -> dict[str, float]:
@@ -122,7 +118,7 @@ def test_batch_grading_equals_one_by_one(seed, write_as_computed, monkeypatch):
         submissions.append(answers)
     alone = [grade(exercise, answers).to_dict() for answers in submissions]
     if write_as_computed:  # see WRITE_AS_COMPUTED_FROM_BYTES
-        monkeypatch.setattr(propagate_module, "WRITE_AS_COMPUTED_FROM_BYTES", 1)
+        build_step_matrix_as_computed_from(monkeypatch, 1)
     together = [result.to_dict() for result in grade_many(exercise, submissions)]
     assert together == alone
 

@@ -163,8 +163,9 @@ class _Settler:
         if self.computed_matrix is not None:
             first = self._next_derivative_row
             self._next_derivative_row += derivative.shape[0]
-            self.workspace[first : self._next_derivative_row] = derivative
-            derivative = self.workspace[first : self._next_derivative_row]
+            rows = self.workspace[first : self._next_derivative_row]
+            rows[...] = derivative
+            derivative = rows
         self.forward_derivatives[number] = derivative
 
     def trace(self) -> Trace:

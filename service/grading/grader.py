@@ -278,6 +278,12 @@ def _by_reading(matrix: Any, count: int) -> Any:
     return matrix.reshape(matrix.shape[0], len(READINGS), count).transpose(1, 0, 2)
 
 
+def grading_work_size(architecture: Any, submissions: int) -> int:
+    """The work grade_batch weighs against the GPU crossover: every reading of every submission,
+    recomputed once and once per misconception rule."""
+    return work_size(architecture, submissions * len(READINGS) * (1 + len(PRIORITY)))
+
+
 def grade_batch(
     exercise: Exercise, submissions: Sequence[Mapping[str, Any]], *, backend: Backend | None = None
 ) -> BatchGrade:
@@ -288,7 +294,7 @@ def grade_batch(
     submitted = read_answers(exercise, submissions)
     architecture, count = exercise.network.architecture, len(submissions)
     backend = backend or current_backend()
-    xp = backend.module_for(work_size(architecture, count * len(READINGS) * (1 + len(PRIORITY))))
+    xp = backend.module_for(grading_work_size(architecture, count))
     reference = exercise.reference
     if reference is None:  # an Exercise built by hand rather than by parse_exercise
         reference = solve_networks([exercise.network], backend=backend)[:, 0]
